@@ -1,0 +1,25 @@
+/**
+ * `kubegate` — one binary: the server, the agent, and the commands people and CI jobs
+ * run. Each command lives in its own file; this one only lists them.
+ */
+import { Command } from 'commander';
+import { VERSION } from '../lib/version.js';
+import { serverCommand } from './server.js';
+import { isKubegateError } from '../lib/errors.js';
+
+const program = new Command()
+  .name('kubegate')
+  .description('Connect Kubernetes clusters to CI/CD and GitOps through an agent that dials out.')
+  .version(VERSION.version, '-v, --version')
+  .showHelpAfterError();
+
+program.addCommand(serverCommand());
+
+program.parseAsync(process.argv).catch(function reportFailure(err: unknown) {
+  if (isKubegateError(err)) {
+    process.stderr.write(`kubegate: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`kubegate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

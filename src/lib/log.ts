@@ -1,0 +1,56 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths that may carry secrets. Pino replaces them before a line is written, so a token
+ * never reaches a log even when a whole request or config object is logged.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["private-token"]',
+  'req.headers["job-token"]',
+  'req.headers.cookie',
+  'req.headers["proxy-authorization"]',
+  'headers.authorization',
+  'headers["private-token"]',
+  'headers["job-token"]',
+  'headers.cookie',
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'rootToken',
+  'databaseUrl',
+  'redisUrl',
+];
+
+export interface LogOptions {
+  level?: string;
+  /** Where lines go; defaults to stdout. Tests pass a stream to read what was logged. */
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(name: string, options: LogOptions = {}): Logger {
+  return pino(
+    {
+      name,
+      level: options.level ?? process.env.KUBEGATE_LOG_LEVEL ?? 'info',
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.destination ?? pino.destination({ fd: 1, sync: false }),
+  );
+}
+
+/** Hides the password of a connection URL (`postgres://user:secret@host/db`). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}

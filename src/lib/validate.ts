@@ -1,0 +1,49 @@
+/**
+ * Request bodies and query strings are parsed once, at the edge, with zod; the first
+ * problem becomes a 400 that names the field and what it should be.
+ */
+import { z } from 'zod';
+import { badRequest } from './errors.js';
+
+export function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  if (input === null || input === undefined) input = {};
+  if (typeof input !== 'object' || Array.isArray(input)) throw badRequest('the request body must be a JSON object');
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw badRequest(describeIssue(result.error.issues[0]!, input));
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+  if (issue.code === 'invalid_type') {
+    const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+    if (value === undefined) return `${field} is missing`;
+    return `${field} must be ${article(issue.expected)}, not ${describeValue(value)}`;
+  }
+  if (issue.code === 'invalid_value') return `${field} must be one of ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'unrecognized_keys') return `${issue.keys.join(', ')}: unknown field`;
+  return `${field} ${issue.message.charAt(0).toLowerCase()}${issue.message.slice(1)}`;
+}
+
+function article(expected: string): string {
+  if (expected === 'int') return 'an integer';
+  if (expected === 'array') return 'an array';
+  if (expected === 'object') return 'an object';
+  return `a ${expected}`;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}
+
+/** An integer given as a JSON number or as a string of digits (GitLab accepts both). */
+export const intLike = z.union([z.number().int(), z.string().regex(/^\d+$/, 'must be an integer').transform(Number)]);
+
+export const booleanLike = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
+export const pagination = z.object({
+  page: intLike.pipe(z.number().min(1, 'must be 1 or more')).optional(),
+  per_page: intLike.pipe(z.number().min(1, 'must be 1 or more').max(100, 'must be 100 or less')).optional(),
+});

@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Namespace } from '../../store/schema.js';
+import { intLike, parse } from '../../lib/validate.js';
+import { paginate } from '../../lib/http.js';
+import type { GroupService } from './server.js';
+import type { MemberService } from '../identity/members.js';
+import type { Policy } from '../identity/policy.js';
+import { VISIBILITIES } from './visibility.js';
+
+const newGroup = z.object({
+  name: z.string(),
+  path: z.string(),
+  parent_id: intLike.nullable().optional(),
+  visibility: z.enum(VISIBILITIES as ['private', 'internal', 'public']).optional(),
+  description: z.string().max(2000, 'is too long (maximum is 2000 characters)').optional(),
+});
+
+export const newMember = z.object({ user_id: intLike, access_level: intLike });
+
+export function groupJson(group: Namespace, externalUrl: string) {
+  return {
+    id: group.id,
+    name: group.name,
+    path: group.path,
+    full_path: group.full_path,
+    full_name: group.full_path.split('/').join(' / '),
+    description: group.description,
+    visibility: group.visibility,
+    parent_id: group.parent_id,
+    web_url: `${externalUrl}/groups/${group.full_path}`,
+    created_at: group.created_at,
+  };
+}
+
+export function memberJson(m: { id: number; username: string; name: string; state: string; access_level: number; created_at: string }) {
+  return { id: m.id, username: m.username, name: m.name, state: m.state, access_level: m.access_level, created_at: m.created_at };
+}
+
+export interface GroupRouteDeps {
+  groups: GroupService;
+  members: MemberService;
+  policy: Policy;
+  externalUrl: string;
+}
+
+export function registerGroupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
+  const { groups, members, policy, externalUrl } = deps;
+
+  app.post('/api/v4/groups', async function createGroup(request, reply) {
+    const body = parse(newGroup, request.body);
+    const group = await groups.create(request.actor, body);
+    return reply.status(201).send(groupJson(group, externalUrl));
+  });
+
+  app.get('/api/v4/groups', async function listGroups(request, reply) {
+    const all = await groups.listVisible(request.actor);
+    return paginate(reply, request.query, all).map((g) => groupJson(g, externalUrl));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v4/groups/:id', async function getGroup(request) {
+    return groupJson(await groups.findVisible(request.actor, request.params.id), externalUrl);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v4/groups/:id/subgroups', async function listSubgroups(request, reply) {
+    const group = await groups.findVisible(request.actor, request.params.id);
+    const children = await groups.listVisible(request.actor, { parentId: group.id });
+    return paginate(reply, request.query, children).map((g) => groupJson(g, externalUrl));
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v4/groups/:id/members', async function addGroupMember(request, reply) {
+    const group = await groups.findVisible(request.actor, request.params.id);
+    const body = parse(newMember, request.body);
+    const level = await policy.namespaceAccess(request.actor.user, group.id);
+    await members.add(level, { kind: 'namespace', id: group.id, fullPath: group.full_path }, body.user_id, body.access_level);
+    const added = (await members.list({ kind: 'namespace', id: group.id, fullPath: group.full_path })).find((m) => m.id === body.user_id)!;
+    return reply.status(201).send(memberJson(added));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v4/groups/:id/members', async function listGroupMembers(request, reply) {
+    const group = await groups.findVisible(request.actor, request.params.id);
+    const rows = await members.list({ kind: 'namespace', id: group.id, fullPath: group.full_path });
+    return paginate(reply, request.query, rows).map(memberJson);
+  });
+}

@@ -1,0 +1,209 @@
+/**
+ * Projects and what hangs on them here: members, protected branches, environments. Each
+ * project owns a bare Git repository, created in the same step as its row: if either
+ * fails, neither exists.
+ */
+import type { Kysely } from 'kysely';
+import type { Database, Environment, EnvironmentTier, Namespace, Project, ProtectedBranch, Visibility } from '../../store/schema.js';
+import { isUniqueViolation, now, transaction } from '../../store/db.js';
+import { badRequest, conflict, forbidden, notFound } from '../../lib/errors.js';
+import type { Actor } from '../identity/server.js';
+import type { Policy } from '../identity/policy.js';
+import { ACCESS } from '../identity/access.js';
+import { pathFromName, validateName, validatePath } from '../groups/paths.js';
+import { claimRoute, findRoute } from '../groups/routes.js';
+import { VISIBILITY_RANK } from '../groups/visibility.js';
+import { environmentSlug, guessTier, validateEnvironmentName } from './environments.js';
+import { invalidBranchPattern, isProtected } from './protected_branches.js';
+
+/** What projects need from the Git side: a bare repository per project. */
+export interface RepositoryLifecycle {
+  create(projectId: number, defaultBranch: string): Promise<void>;
+  remove(projectId: number): Promise<void>;
+}
+
+export interface NewProject {
+  name?: string | undefined;
+  path?: string | undefined;
+  namespace_id?: number | undefined;
+  default_branch?: string | undefined;
+  visibility?: Visibility | undefined;
+  description?: string | undefined;
+}
+
+export class ProjectService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly policy: Policy,
+    private readonly repositories: RepositoryLifecycle,
+  ) {}
+
+  async create(actor: Actor, input: NewProject): Promise<Project> {
+    const user = actor.user;
+    if (!user) throw forbidden();
+    if (input.name === undefined && input.path === undefined) throw badRequest('name is missing (give a name, a path or both)');
+    const path = validatePath(input.path ?? pathFromName(input.name ?? ''));
+    const name = validateName(input.name ?? path);
+    const defaultBranch = input.default_branch ?? 'main';
+    const branchProblem = invalidBranchPattern(defaultBranch);
+    if (branchProblem || defaultBranch.includes('*')) throw badRequest(`default_branch ${branchProblem ?? "cannot contain '*'"}`);
+
+    const namespace = await this.targetNamespace(actor, input.namespace_id);
+    if (input.visibility && namespace.kind === 'group' && VISIBILITY_RANK[input.visibility] > VISIBILITY_RANK[namespace.visibility]) {
+      throw badRequest(`visibility: "${input.visibility}" is not allowed since the group is ${namespace.visibility}`);
+    }
+    const fullPath = `${namespace.full_path}/${path}`;
+    let createdRepo: number | undefined;
+    try {
+      return await transaction(this.db, async (trx) => {
+        const project = await trx
+          .insertInto('projects')
+          .values({ namespace_id: namespace.id, name, path, full_path: fullPath, description: input.description ?? '', default_branch: defaultBranch, visibility: input.visibility ?? 'private', creator_id: user.id, created_at: now() })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await claimRoute(trx, fullPath, 'project', project.id);
+        // GitLab makes a creator who only has Developer on the group a Maintainer of the
+        // project they made, so they can manage it.
+        if ((await this.policy.namespaceAccess(user, namespace.id)) < ACCESS.maintainer) {
+          await trx.insertInto('members').values({ source_kind: 'project', source_id: project.id, user_id: user.id, access_level: ACCESS.maintainer, created_at: now() }).execute();
+        }
+        await this.repositories.create(project.id, defaultBranch);
+        createdRepo = project.id;
+        return project;
+      });
+    } catch (err) {
+      // The transaction rolled back; a repository made for it must go too.
+      if (createdRepo !== undefined) await this.repositories.remove(createdRepo).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async targetNamespace(actor: Actor, namespaceId: number | undefined): Promise<Namespace> {
+    const user = actor.user!;
+    const id = namespaceId ?? user.namespace_id;
+    const ns = id == null ? undefined : await this.db.selectFrom('namespaces').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!ns) throw notFound('Namespace');
+    if (ns.kind === 'user') {
+      if (ns.owner_user_id !== user.id && !user.admin) throw notFound('Namespace');
+      return ns;
+    }
+    const access = await this.policy.namespaceAccess(user, ns.id);
+    if (access < ACCESS.guest && !(await this.policy.canSeeGroup(user, ns))) throw notFound('Namespace');
+    if (access < ACCESS.developer) {
+      throw forbidden(`403 Forbidden: you need at least the Developer role on group ${ns.full_path} to create projects in it`);
+    }
+    return ns;
+  }
+
+  async lookup(idOrPath: number | string, db: Kysely<Database> = this.db): Promise<Project | undefined> {
+    let id: number | undefined;
+    if (typeof idOrPath === 'number' || /^\d+$/.test(idOrPath)) id = Number(idOrPath);
+    else {
+      const route = await findRoute(db, idOrPath);
+      id = route?.source_kind === 'project' ? route.source_id : undefined;
+    }
+    if (id === undefined) return undefined;
+    return db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** A project the actor can see, by id or full path; 404 otherwise. */
+  async findVisible(actor: Actor, idOrPath: number | string): Promise<Project> {
+    const project = await this.lookup(idOrPath);
+    if (!project || !(await this.policy.canSeeProject(actor.user, project))) throw notFound('Project');
+    return project;
+  }
+
+  /** Throws 403 naming the role that is needed; call after `findVisible`. */
+  async requireAccess(actor: Actor, project: Project, level: number, action: string): Promise<void> {
+    if ((await this.policy.projectAccess(actor.user, project)) < level) {
+      const role = Object.entries(ACCESS).find(([, v]) => v === level)?.[0] ?? String(level);
+      throw forbidden(`403 Forbidden: you need at least the ${capitalize(role)} role on project ${project.full_path} to ${action}`);
+    }
+  }
+
+  async listVisible(actor: Actor, filter: { namespaceId?: number } = {}): Promise<Project[]> {
+    let q = this.db.selectFrom('projects').selectAll().orderBy('id');
+    if (filter.namespaceId !== undefined) q = q.where('namespace_id', '=', filter.namespaceId);
+    const all = await q.execute();
+    if (actor.user?.admin) return all;
+    const visible: Project[] = [];
+    for (const p of all) if (await this.policy.canSeeProject(actor.user, p)) visible.push(p);
+    return visible;
+  }
+
+  async namespaceOf(project: Project): Promise<Namespace> {
+    return this.db.selectFrom('namespaces').selectAll().where('id', '=', project.namespace_id).executeTakeFirstOrThrow();
+  }
+
+  // ── protected branches ──────────────────────────────────────────────────────────
+
+  async protectBranch(actor: Actor, project: Project, name: string): Promise<ProtectedBranch> {
+    await this.requireAccess(actor, project, ACCESS.maintainer, 'protect branches');
+    const problem = invalidBranchPattern(name);
+    if (problem) throw badRequest(`name ${problem}`);
+    try {
+      return await this.db.insertInto('protected_branches').values({ project_id: project.id, name, created_at: now() }).returningAll().executeTakeFirstOrThrow();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`Protected branch '${name}' already exists`);
+      throw err;
+    }
+  }
+
+  async unprotectBranch(actor: Actor, project: Project, name: string): Promise<void> {
+    await this.requireAccess(actor, project, ACCESS.maintainer, 'unprotect branches');
+    const res = await this.db.deleteFrom('protected_branches').where('project_id', '=', project.id).where('name', '=', name).executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) throw notFound('Protected branch');
+  }
+
+  async protectedBranches(projectId: number): Promise<ProtectedBranch[]> {
+    return this.db.selectFrom('protected_branches').selectAll().where('project_id', '=', projectId).orderBy('id').execute();
+  }
+
+  /** Whether `ref` (a branch name or `refs/heads/…`) is protected in the project. */
+  async isRefProtected(projectId: number, ref: string): Promise<boolean> {
+    const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
+    const patterns = (await this.protectedBranches(projectId)).map((b) => b.name);
+    return isProtected(patterns, branch);
+  }
+
+  // ── environments ────────────────────────────────────────────────────────────────
+
+  async createEnvironment(actor: Actor, project: Project, input: { name: string; tier?: EnvironmentTier | undefined }): Promise<Environment> {
+    await this.requireAccess(actor, project, ACCESS.developer, 'create environments');
+    const name = validateEnvironmentName(input.name);
+    const existing = await this.findEnvironment(project.id, name);
+    if (existing) throw conflict(`environment "${name}" already exists in project ${project.full_path}`);
+    return this.insertEnvironment(project.id, name, input.tier);
+  }
+
+  /** The named environment, created on first use as a CI job's environment is. */
+  async ensureEnvironment(projectId: number, name: string, tier?: EnvironmentTier): Promise<Environment> {
+    validateEnvironmentName(name, 'environment');
+    return (await this.findEnvironment(projectId, name)) ?? this.insertEnvironment(projectId, name, tier);
+  }
+
+  findEnvironment(projectId: number, name: string): Promise<Environment | undefined> {
+    return this.db.selectFrom('environments').selectAll().where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
+  }
+
+  listEnvironments(projectId: number): Promise<Environment[]> {
+    return this.db.selectFrom('environments').selectAll().where('project_id', '=', projectId).orderBy('id').execute();
+  }
+
+  private async insertEnvironment(projectId: number, name: string, tier: EnvironmentTier | undefined): Promise<Environment> {
+    try {
+      return await this.db
+        .insertInto('environments')
+        .values({ project_id: projectId, name, slug: environmentSlug(name), tier: tier ?? guessTier(name), created_at: now() })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`environment "${name}" already exists or its slug is taken`);
+      throw err;
+    }
+  }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,178 @@
+/**
+ * The composition root of `kubegate server`: opens the store, builds every module from
+ * explicit deps, and puts them behind one HTTP(S) server. Nothing listens until
+ * `listen()`, so tests can build an app on a temporary data dir and drive it.
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { openStore, type Store } from '../store/db.js';
+import { IdentityService } from '../modules/identity/server.js';
+import { Policy } from '../modules/identity/policy.js';
+import { MemberService } from '../modules/identity/members.js';
+import { GroupService } from '../modules/groups/server.js';
+import { ProjectService } from '../modules/projects/server.js';
+import { RepositoryStore } from '../modules/git/repos.js';
+import { registerIdentityRoutes } from '../modules/identity/api.js';
+import { registerGroupRoutes } from '../modules/groups/api.js';
+import { registerProjectRoutes } from '../modules/projects/api.js';
+import { createApi } from './api.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { PushEvents } from './events.js';
+import type { ServerConfig } from './config.js';
+import { VERSION } from '../lib/version.js';
+
+/** A handler for requests that bypass Fastify (Git, the k8s proxy): true when it took the request. */
+export type RawHandler = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+/** A handler for `Upgrade` requests on the raw path: true when it took the socket. */
+export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+
+export interface Services {
+  identity: IdentityService;
+  policy: Policy;
+  members: MemberService;
+  groups: GroupService;
+  projects: ProjectService;
+  repositories: RepositoryStore;
+}
+
+export interface KubegateServer {
+  config: ServerConfig;
+  store: Store;
+  services: Services;
+  events: { push: PushEvents };
+  metrics: Metrics;
+  api: FastifyInstance;
+  server: http.Server;
+  /** Request handlers tried before Fastify, in order (Git smart HTTP, the k8s proxy). */
+  rawHandlers: RawHandler[];
+  /** Handlers for `Upgrade` requests (the agent tunnel, exec and port-forward streams). */
+  upgradeHandlers: UpgradeHandler[];
+  /** The URL the server listens on (after `listen`). */
+  url(): string;
+  listen(): Promise<void>;
+  /** Stops accepting, waits for in-flight requests (at most `drainMs`), closes the store. */
+  close(drainMs?: number): Promise<void>;
+}
+
+export const DRAIN_TIMEOUT_MS = 30_000;
+
+export async function createKubegateServer(config: ServerConfig, logger: Logger): Promise<KubegateServer> {
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = store.db;
+  const identity = new IdentityService(db);
+  const policy = new Policy(db);
+  const members = new MemberService(db);
+  const groups = new GroupService(db, policy);
+  const repositories = new RepositoryStore(config.dataDir);
+  const projects = new ProjectService(db, policy, repositories);
+  const services: Services = { identity, policy, members, groups, projects, repositories };
+  const push = new PushEvents(function onSubscriberError(err, event) {
+    logger.error({ err, project: event.project.path_with_namespace, ref: event.ref }, 'push event subscriber failed');
+  });
+  const metrics = createMetrics();
+
+  const rawHandlers: RawHandler[] = [];
+  const upgradeHandlers: UpgradeHandler[] = [];
+  let server!: http.Server;
+  let ready = false;
+
+  const api = createApi({
+    logger,
+    identity,
+    serverFactory: function createHttpServer(fastifyHandler) {
+      const dispatch = function dispatchRequest(req: http.IncomingMessage, res: http.ServerResponse) {
+        for (const handle of rawHandlers) if (handle(req, res)) return;
+        fastifyHandler(req, res);
+      };
+      server = config.tlsCert
+        ? https.createServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey!) }, dispatch)
+        : http.createServer(dispatch);
+      server.on('upgrade', function dispatchUpgrade(req, socket, head) {
+        for (const handle of upgradeHandlers) if (handle(req, socket, head)) return;
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"404 Not Found: no upgrade endpoint here"}');
+      });
+      // Long streams (watch, logs -f, exec) must not be cut by Node's request timeout.
+      server.requestTimeout = 0;
+      server.headersTimeout = 60_000;
+      server.keepAliveTimeout = 65_000;
+      return server;
+    },
+  });
+
+  api.addHook('onResponse', async function recordMetrics(request, reply) {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  api.get('/-/liveness', async function liveness() {
+    return { status: 'ok' };
+  });
+  api.get('/-/readiness', async function readiness(_request, reply) {
+    if (!ready) return reply.status(503).send({ status: 'not ready' });
+    try {
+      await store.db.selectFrom('users').select('id').limit(1).execute();
+    } catch {
+      return reply.status(503).send({ status: 'database unavailable' });
+    }
+    return { status: 'ok' };
+  });
+  api.get('/metrics', async function prometheus(_request, reply) {
+    reply.header('Content-Type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  api.get('/api/v4/version', async function version() {
+    return { version: VERSION.version, revision: VERSION.commit, kas: { enabled: true, externalUrl: `${config.externalUrl.replace(/^http/, 'ws')}/-/kubernetes-agent/`, version: VERSION.version } };
+  });
+
+  registerIdentityRoutes(api, identity);
+  registerGroupRoutes(api, { groups, members, policy, externalUrl: config.externalUrl });
+  registerProjectRoutes(api, { projects, members, policy, groups, externalUrl: config.externalUrl });
+
+  await api.ready();
+
+  return {
+    config,
+    store,
+    services,
+    events: { push },
+    metrics,
+    api,
+    server,
+    url() {
+      const addr = server.address() as AddressInfo | null;
+      if (!addr) throw new Error('the server is not listening');
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      return `${config.tlsCert ? 'https' : 'http'}://${host}:${addr.port}`;
+    },
+    async listen() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      ready = true;
+    },
+    async close(drainMs = DRAIN_TIMEOUT_MS) {
+      ready = false;
+      const timer = setTimeout(() => server.closeAllConnections(), drainMs);
+      timer.unref();
+      // Fastify's close stops accepting and waits for in-flight requests; idle
+      // keep-alive connections are closed right away so they do not hold shutdown.
+      const closing = api.close();
+      server.closeIdleConnections();
+      await closing;
+      clearTimeout(timer);
+      await store.close();
+    },
+    rawHandlers,
+    upgradeHandlers,
+  };
+}

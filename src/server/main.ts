@@ -1,0 +1,41 @@
+/**
+ * Runs `kubegate server` until SIGTERM/SIGINT: start, print the root token once if one
+ * was generated, serve, then drain in-flight requests and exit 0.
+ */
+import { createLogger, redactUrl } from '../lib/log.js';
+import { createKubegateServer, DRAIN_TIMEOUT_MS } from './app.js';
+import type { ServerConfig } from './config.js';
+import { wireModules } from './modules.js';
+import { VERSION } from '../lib/version.js';
+
+export async function runServer(config: ServerConfig): Promise<void> {
+  const logger = createLogger('kubegate-server');
+  const app = await createKubegateServer(config, logger);
+  const modules = await wireModules(app, logger);
+  const root = await app.services.identity.ensureRoot(config.rootToken);
+  if (root.generatedToken) {
+    // Printed once, on the terminal, never logged: it is the only copy there is.
+    process.stderr.write(
+      `\nKubegate created the root administrator. Its personal access token is shown only this once:\n\n    ${root.generatedToken}\n\n` +
+        `Keep it safe (e.g. export KUBEGATE_TOKEN=...). To choose it yourself, set KUBEGATE_ROOT_TOKEN before the first start.\n\n`,
+    );
+  }
+  await app.listen();
+  logger.info(
+    { url: app.url(), externalUrl: config.externalUrl, dataDir: config.dataDir, database: config.databaseUrl ? redactUrl(config.databaseUrl) : 'sqlite', version: VERSION.version },
+    'kubegate server listening',
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down: draining in-flight requests');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await modules.stop();
+  await app.close(DRAIN_TIMEOUT_MS);
+  logger.info('kubegate server stopped');
+  logger.flush();
+}

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Engine } from '../db.js';
+import { foundation } from './0001_foundation.js';
+
+/**
+ * Versioned migrations, applied in name order at start. Never edit one that has shipped:
+ * add the next number. Each takes the engine, since a few column types differ.
+ */
+export function migrationProvider(engine: Engine): MigrationProvider {
+  const all: Record<string, Migration> = {
+    '0001_foundation': foundation(engine),
+  };
+  return { getMigrations: async () => all };
+}

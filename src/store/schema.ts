@@ -1,0 +1,119 @@
+/**
+ * The tables as Kysely sees them. Both engines store the same shapes: integer ids,
+ * booleans as 0/1, times as ISO-8601 text (UTC), lists as JSON text. That keeps every
+ * query portable and lets one set of store tests run on SQLite and PostgreSQL.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type Bool = 0 | 1;
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  name: string;
+  email: string | null;
+  admin: Bool;
+  state: 'active' | 'blocked';
+  namespace_id: number | null;
+  created_at: string;
+}
+
+/** A user namespace or a group. Groups nest through `parent_id`. */
+export interface NamespacesTable {
+  id: Generated<number>;
+  kind: 'user' | 'group';
+  name: string;
+  path: string;
+  full_path: string;
+  parent_id: number | null;
+  owner_user_id: number | null;
+  visibility: Visibility;
+  description: string;
+  created_at: string;
+}
+
+export type Visibility = 'private' | 'internal' | 'public';
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  namespace_id: number;
+  name: string;
+  path: string;
+  full_path: string;
+  description: string;
+  default_branch: string;
+  visibility: Visibility;
+  creator_id: number | null;
+  created_at: string;
+}
+
+/**
+ * Every namespace and project path, lower-cased: paths are unique without regard to case
+ * across groups, user namespaces and projects, as in GitLab.
+ */
+export interface RoutesTable {
+  path_lower: string;
+  source_kind: 'namespace' | 'project';
+  source_id: number;
+}
+
+export interface PersonalAccessTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  /** SHA-256 of the token, hex. The token itself is never stored. */
+  token_digest: string;
+  scopes: string;
+  expires_at: string | null;
+  revoked: Bool;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface MembersTable {
+  id: Generated<number>;
+  source_kind: 'namespace' | 'project';
+  source_id: number;
+  user_id: number;
+  access_level: number;
+  created_at: string;
+}
+
+export interface ProtectedBranchesTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  created_at: string;
+}
+
+export interface EnvironmentsTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  slug: string;
+  tier: EnvironmentTier;
+  created_at: string;
+}
+
+export type EnvironmentTier = 'production' | 'staging' | 'testing' | 'development' | 'other';
+
+export interface Database {
+  users: UsersTable;
+  namespaces: NamespacesTable;
+  projects: ProjectsTable;
+  routes: RoutesTable;
+  personal_access_tokens: PersonalAccessTokensTable;
+  members: MembersTable;
+  protected_branches: ProtectedBranchesTable;
+  environments: EnvironmentsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type Namespace = Selectable<NamespacesTable>;
+export type Project = Selectable<ProjectsTable>;
+export type PersonalAccessToken = Selectable<PersonalAccessTokensTable>;
+export type Member = Selectable<MembersTable>;
+export type ProtectedBranch = Selectable<ProtectedBranchesTable>;
+export type Environment = Selectable<EnvironmentsTable>;
+export type NewProject = Insertable<ProjectsTable>;
+export type ProjectUpdate = Updateable<ProjectsTable>;
