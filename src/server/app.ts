@@ -131,8 +131,8 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
   });
 
   registerIdentityRoutes(api, identity);
-  registerGroupRoutes(api, { groups, members, policy, externalUrl: config.externalUrl });
-  registerProjectRoutes(api, { projects, members, policy, groups, externalUrl: config.externalUrl });
+  registerGroupRoutes(api, { groups, members, policy, externalUrl: () => config.externalUrl });
+  registerProjectRoutes(api, { projects, members, policy, groups, externalUrl: () => config.externalUrl });
 
   await api.ready();
 

@@ -41,7 +41,8 @@ export interface GroupRouteDeps {
   groups: GroupService;
   members: MemberService;
   policy: Policy;
-  externalUrl: string;
+  /** The external URL, read per request (it is only known once the server listens). */
+  externalUrl: () => string;
 }
 
 export function registerGroupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
@@ -50,22 +51,22 @@ export function registerGroupRoutes(app: FastifyInstance, deps: GroupRouteDeps):
   app.post('/api/v4/groups', async function createGroup(request, reply) {
     const body = parse(newGroup, request.body);
     const group = await groups.create(request.actor, body);
-    return reply.status(201).send(groupJson(group, externalUrl));
+    return reply.status(201).send(groupJson(group, externalUrl()));
   });
 
   app.get('/api/v4/groups', async function listGroups(request, reply) {
     const all = await groups.listVisible(request.actor);
-    return paginate(reply, request.query, all).map((g) => groupJson(g, externalUrl));
+    return paginate(reply, request.query, all).map((g) => groupJson(g, externalUrl()));
   });
 
   app.get<{ Params: { id: string } }>('/api/v4/groups/:id', async function getGroup(request) {
-    return groupJson(await groups.findVisible(request.actor, request.params.id), externalUrl);
+    return groupJson(await groups.findVisible(request.actor, request.params.id), externalUrl());
   });
 
   app.get<{ Params: { id: string } }>('/api/v4/groups/:id/subgroups', async function listSubgroups(request, reply) {
     const group = await groups.findVisible(request.actor, request.params.id);
     const children = await groups.listVisible(request.actor, { parentId: group.id });
-    return paginate(reply, request.query, children).map((g) => groupJson(g, externalUrl));
+    return paginate(reply, request.query, children).map((g) => groupJson(g, externalUrl()));
   });
 
   app.post<{ Params: { id: string } }>('/api/v4/groups/:id/members', async function addGroupMember(request, reply) {

@@ -60,14 +60,15 @@ export interface ProjectRouteDeps {
   members: MemberService;
   policy: Policy;
   groups: GroupService;
-  externalUrl: string;
+  /** The external URL, read per request (it is only known once the server listens). */
+  externalUrl: () => string;
 }
 
 type WithId = { Params: { id: string } };
 
 export function registerProjectRoutes(app: FastifyInstance, deps: ProjectRouteDeps): void {
   const { projects, members, policy, externalUrl } = deps;
-  const render = async (p: Project) => projectJson(p, await projects.namespaceOf(p), externalUrl);
+  const render = async (p: Project) => projectJson(p, await projects.namespaceOf(p), externalUrl());
 
   app.post('/api/v4/projects', async function createProject(request, reply) {
     const body = parse(newProject, request.body);

@@ -1,0 +1,117 @@
+/**
+ * Starts a real Kubegate server in this process on a temporary data dir and a loopback
+ * port, with a known root token, for tests that drive it over HTTP.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createKubegateServer, type KubegateServer } from '../../src/server/app.js';
+import { wireModules, type RunningModules } from '../../src/server/modules.js';
+import { serverConfig, type ServerFlags } from '../../src/server/config.js';
+import { createLogger } from '../../src/lib/log.js';
+
+export const ROOT_TOKEN = 'kgpat-test-root-token-0123456789';
+
+export interface TestServer {
+  app: KubegateServer;
+  url: string;
+  dataDir: string;
+  rootToken: string;
+  /** Every log line the server wrote, parsed. */
+  logs: Array<Record<string, unknown>>;
+  api: ApiClient;
+  /** Stops the server; the data dir stays until `cleanup`. */
+  stop(): Promise<void>;
+  /** Stops the server and removes the data dir. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends ServerFlags {
+  /** Reuse a data dir (restart tests); default a fresh temporary one. */
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kubegate-test-')));
+  const logs: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const config = serverConfig({ listen: '127.0.0.1:0', ...options, dataDir }, { KUBEGATE_ROOT_TOKEN: ROOT_TOKEN, ...options.env });
+  const logger = createLogger('kubegate-server', { destination, level: 'debug' });
+  const app = await createKubegateServer(config, logger);
+  let modules: RunningModules | undefined;
+  try {
+    modules = await wireModules(app, logger);
+    await app.services.identity.ensureRoot(config.rootToken);
+    await app.listen();
+  } catch (err) {
+    await modules?.stop();
+    await app.close(0);
+    throw err;
+  }
+  const url = app.url();
+  // The external URL must be the real port, which is only known now.
+  app.config.externalUrl = options.externalUrl ?? url;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await modules?.stop();
+    await app.close(1000);
+  };
+  return {
+    app,
+    url,
+    dataDir,
+    rootToken: ROOT_TOKEN,
+    logs,
+    api: apiClient(url, ROOT_TOKEN),
+    stop,
+    async close() {
+      await stop();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface ApiClient {
+  (method: string, path: string, body?: unknown, token?: string | null): Promise<ApiResponse>;
+  as(token: string | null): ApiClient;
+}
+
+/** A tiny client for `/api/v4`; `token` null sends no credentials. */
+export function apiClient(baseUrl: string, defaultToken: string | null): ApiClient {
+  const call = async (method: string, path: string, body?: unknown, token: string | null = defaultToken): Promise<ApiResponse> => {
+    const headers: Record<string, string> = {};
+    if (token) headers['PRIVATE-TOKEN'] = token;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    const res = await fetch(`${baseUrl}/api/v4${path}`, { method, headers, body: payload });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON (e.g. YAML or plain text): keep the text
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+  const client = call as ApiClient;
+  client.as = (token) => apiClient(baseUrl, token);
+  return client;
+}
