@@ -1,0 +1,130 @@
+/**
+ * The agent half of the tunnel (DESIGN §5): dials the server, serves HTTP/2 over the
+ * WebSocket (the agent is the HTTP/2 server), reconnects with backoff. This is the
+ * module's whole agent-side surface; it imports nothing from the server half.
+ */
+import type { Logger } from 'pino';
+import {
+  DIAL_TIMEOUT_MS,
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_TIMEOUT_MS,
+  RECONNECT_MAX_BACKOFF_MS,
+  RECONNECT_MIN_BACKOFF_MS,
+  RECONNECT_RESET_AFTER_MS,
+} from './defaults.js';
+import { DialError, dialTunnel } from './agent_dial.js';
+import { createAgentHttp2Server, serveTunnel, type TunnelHandler } from './agent_serve.js';
+import { backoffDelay, sleep } from './backoff.js';
+import type { AgentInfo } from './shared.js';
+
+export type { TunnelHandler } from './agent_serve.js';
+export type { AgentInfo } from './shared.js';
+export { acceptUpgrade, forwardedHeaders, requestedUpgrade } from './agent_upgrade.js';
+export { proxyFromEnvironment } from './agent_dial.js';
+
+/** How long in-flight requests may finish after the agent is told to stop. */
+export const SHUTDOWN_GRACE_MS = 5_000;
+
+export interface TunnelAgentOptions {
+  /** `ws://` or `wss://<server>/-/kubernetes-agent/`. */
+  kasAddress: string;
+  /** The agent token. Sent only as `Authorization: Bearer` to the server; never logged. */
+  token: string;
+  /** Extra CA certificate(s), PEM, trusted besides the system roots. */
+  caCert?: string | Buffer;
+  /**
+   * Serves the server's requests, as for `http2.createServer`. Upgrade requests carry
+   * `requestedUpgrade(req)`; answer them with `acceptUpgrade(res, headers)`.
+   */
+  handler: TunnelHandler;
+  /** What the agent reports; a function is re-read at each connect and info refresh. */
+  info: AgentInfo | (() => AgentInfo | Promise<AgentInfo>);
+  logger: Logger;
+  /** HTTP(S) proxy; undefined = HTTPS_PROXY/HTTP_PROXY/NO_PROXY (any case), null = none. */
+  proxy?: string | null;
+  /**
+   * Send WebSocket frames with a zero masking key (see `zeroMask` in agent_dial.ts).
+   * Default: on for `wss://` (a proxy sees only TLS bytes, masking protects nothing), off
+   * for plain `ws://` where a transparent proxy could read the frames.
+   */
+  unmaskedFrames?: boolean;
+  /** Called when a connection is up / down (the agent's readiness follows it). */
+  onConnected?: () => void;
+  onDisconnected?: (reason: string) => void;
+  /** Timers; tests shrink them. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  backoffResetAfterMs?: number;
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+  dialTimeoutMs?: number;
+  shutdownGraceMs?: number;
+}
+
+/**
+ * Keeps one tunnel connection up until `signal` aborts: dial, serve, and on any failure
+ * wait (jittered exponential backoff, 1 s → 20 s) and dial again. Each failure is logged
+ * once with its reason. Resolves after the last connection has closed; never rejects.
+ * Run it several times in one process for several connections.
+ */
+export async function runTunnelAgent(options: TunnelAgentOptions, signal: AbortSignal): Promise<void> {
+  const logger = options.logger.child({ module: 'tunnel' });
+  const readInfo = infoReader(options.info);
+  const server = createAgentHttp2Server(options.handler, readInfo);
+  const minBackoff = options.minBackoffMs ?? RECONNECT_MIN_BACKOFF_MS;
+  const maxBackoff = options.maxBackoffMs ?? RECONNECT_MAX_BACKOFF_MS;
+  const resetAfter = options.backoffResetAfterMs ?? RECONNECT_RESET_AFTER_MS;
+  const unmasked = options.unmaskedFrames ?? options.kasAddress.toLowerCase().startsWith('wss:');
+  let attempt = 0;
+
+  while (!signal.aborted) {
+    const startedAt = Date.now();
+    let reason: string;
+    try {
+      const info = await readInfo();
+      let served: Promise<string> | undefined;
+      await dialTunnel(
+        {
+          url: options.kasAddress,
+          token: options.token,
+          info,
+          ...(options.caCert ? { caCert: options.caCert } : {}),
+          ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
+          unmaskedFrames: unmasked,
+          timeoutMs: options.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
+          signal,
+        },
+        function startServing(ws) {
+          served = serveTunnel(ws, server, {
+            heartbeatIntervalMs: options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
+            heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS,
+            shutdownGraceMs: options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS,
+            signal,
+          });
+        },
+      );
+      logger.info({ kasAddress: options.kasAddress }, 'connected to the server');
+      options.onConnected?.();
+      reason = await served!;
+      options.onDisconnected?.(reason);
+      if (signal.aborted) break;
+      logger.warn({ reason }, `tunnel connection closed: ${reason}`);
+    } catch (err) {
+      if (signal.aborted) break;
+      reason = err instanceof DialError ? err.message : `unexpected failure: ${(err as Error).message}`;
+      logger.warn({ reason, status: (err as DialError).status }, `cannot connect to the server: ${reason}`);
+    }
+    // A connection that stayed up a while was healthy: start over from the short delay.
+    attempt = Date.now() - startedAt >= resetAfter ? 0 : attempt + 1;
+    const delay = backoffDelay(Math.max(0, attempt - 1), minBackoff, maxBackoff);
+    logger.info({ delayMs: delay }, `reconnecting in ${(delay / 1000).toFixed(1)} s`);
+    await sleep(delay, signal);
+  }
+  logger.info('tunnel stopped');
+}
+
+function infoReader(info: TunnelAgentOptions['info']): () => Promise<AgentInfo> {
+  return async function readAgentInfo() {
+    return typeof info === 'function' ? await info() : info;
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * The server half of the tunnel (DESIGN §5): accepts agent WebSockets, runs HTTP/2 over
+ * them as the client, keeps the registry of live connections and sends requests to agent
+ * pods. This is the module's whole server-side surface.
+ */
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import {
+  AGENT_INFO_REFRESH_MS,
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_TIMEOUT_MS,
+  WS_MAX_PAYLOAD_BYTES,
+} from './defaults.js';
+import { ServerConnection, type ConnectionInfo } from './server_connection.js';
+import { ConnectionRegistry } from './server_registry.js';
+import { agentInfoFromHeaders, checkAgentToken, refuseUpgrade, type Authenticate } from './server_accept.js';
+import { startInfoRefresh } from './server_info.js';
+import {
+  sendRequest,
+  sendUpgrade,
+  type TunnelRequest,
+  type TunnelResponse,
+  type TunnelUpgradeResponse,
+} from './server_request.js';
+import { NoAgentConnectionError } from './errors.js';
+
+export type { ConnectionInfo } from './server_connection.js';
+export type { AgentIdentity, Authenticate } from './server_accept.js';
+export type { TunnelRequest, TunnelResponse, TunnelUpgradeResponse, RequestHeaders } from './server_request.js';
+export { NoAgentConnectionError, TunnelRequestError, TunnelAbortedError } from './errors.js';
+export type { AgentInfo } from './shared.js';
+export { TUNNEL_PATH } from './defaults.js';
+
+export interface TunnelServerDeps {
+  /**
+   * Maps an agent token to its agent. Null (or a throw) refuses the connection with 401;
+   * throw a `KubegateError` with code `unavailable` when the check itself failed (store
+   * down): the agent then gets 503 and is not told its token is bad. Called once per
+   * connection attempt; the tunnel never stores or logs the token.
+   */
+  authenticate: Authenticate;
+  logger: Logger;
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+  agentInfoRefreshMs?: number;
+}
+
+export interface TunnelServerEvents {
+  connect: [ConnectionInfo];
+  /** The connection's final snapshot and a human-readable reason. */
+  disconnect: [ConnectionInfo, string];
+  /** The agent reported new info (version, Kubernetes version…) on a live connection. */
+  update: [ConnectionInfo];
+}
+
+/**
+ * Contract: `handleUpgrade` is given every HTTP upgrade request for `TUNNEL_PATH`; it
+ * always answers (101, 401 or 503) and owns the socket from then on. The other methods
+ * may be called from anywhere in the server process.
+ */
+export interface TunnelServer extends EventEmitter<TunnelServerEvents> {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Live connections of one agent (snapshots), oldest first. */
+  connections(agentId: number): ConnectionInfo[];
+  /** Every live connection of this process. */
+  allConnections(): ConnectionInfo[];
+  /** Whether at least one pod of the agent is connected here. */
+  isConnected(agentId: number): boolean;
+  /** Closes the connections made with a token (it was revoked); returns how many. */
+  closeTokenConnections(tokenId: number, reason?: string): number;
+  /** Closes every connection of an agent (it was deleted); returns how many. */
+  closeAgentConnections(agentId: number, reason?: string): number;
+  /**
+   * Sends a request to one pod of the agent: `request.connectionId`, else the least-loaded
+   * connection. Rejects with `NoAgentConnectionError` (→ 503) when no pod is connected,
+   * `TunnelRequestError` (→ 503) when the connection broke before the answer, and
+   * `TunnelAbortedError` when `request.signal` fired first.
+   */
+  request(agentId: number, request: TunnelRequest): Promise<TunnelResponse>;
+  /**
+   * Like `request` for a caller's `Connection: Upgrade` request (exec, attach,
+   * port-forward); `upgrade` is its `Upgrade` header value. On status 101 the answer's
+   * `stream` carries the raw bytes both ways.
+   */
+  upgrade(agentId: number, request: Omit<TunnelRequest, 'body'>, upgrade: string): Promise<TunnelUpgradeResponse>;
+  /** Runs until `signal` aborts, then closes every connection. */
+  run(signal: AbortSignal): Promise<void>;
+  /** Closes every connection and refuses new ones. */
+  close(): void;
+}
+
+export function createTunnelServer(deps: TunnelServerDeps): TunnelServer {
+  return new TunnelServerImpl(deps);
+}
+
+class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements TunnelServer {
+  readonly #deps: TunnelServerDeps;
+  readonly #logger: Logger;
+  readonly #registry = new ConnectionRegistry();
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    // Compression would cost more CPU than it saves on HTTP/2 frames, and its buffers
+    // cost memory per connection.
+    perMessageDeflate: false,
+    maxPayload: WS_MAX_PAYLOAD_BYTES,
+    skipUTF8Validation: true,
+  });
+  #closed = false;
+
+  constructor(deps: TunnelServerDeps) {
+    super();
+    this.#deps = deps;
+    this.#logger = deps.logger.child({ module: 'tunnel' });
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', (err) => this.#logger.debug({ err }, 'agent socket error during the handshake'));
+    if (this.#closed) {
+      refuseUpgrade(socket, { status: 503, message: 'the server is shutting down; the agent will reconnect' });
+      return;
+    }
+    checkAgentToken(req, this.#deps.authenticate).then(
+      (result) => {
+        if ('refusal' in result) {
+          const remote = req.socket.remoteAddress;
+          this.#logger.info({ remote, status: result.refusal.status, err: result.cause }, 'agent connection refused');
+          refuseUpgrade(socket, result.refusal);
+          return;
+        }
+        if (socket.destroyed) return;
+        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, result.identity));
+      },
+      (err: unknown) => {
+        this.#logger.error({ err }, 'agent upgrade failed');
+        socket.destroy();
+      },
+    );
+  }
+
+  #accept(ws: WebSocket, req: IncomingMessage, identity: { agentId: number; tokenId: number }): void {
+    if (this.#closed) {
+      ws.close(1001, 'the server is shutting down');
+      return;
+    }
+    const conn = new ServerConnection(
+      ws,
+      identity,
+      agentInfoFromHeaders(req),
+      {
+        heartbeatIntervalMs: this.#deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
+        heartbeatTimeoutMs: this.#deps.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS,
+      },
+      this.#logger,
+    );
+    this.#registry.add(conn);
+    const log = this.#logger.child({ agentId: conn.agentId, connectionId: conn.connectionId });
+    log.info({ tokenId: conn.tokenId, ...conn.info }, 'agent connected');
+    conn.onClosed((reason) => {
+      this.#registry.remove(conn);
+      log.info({ reason }, 'agent disconnected');
+      this.emit('disconnect', conn.snapshot(), reason);
+    });
+    startInfoRefresh(conn, this.#deps.agentInfoRefreshMs ?? AGENT_INFO_REFRESH_MS, log, (info) => {
+      conn.info = info;
+      this.emit('update', conn.snapshot());
+    });
+    this.emit('connect', conn.snapshot());
+  }
+
+  connections(agentId: number): ConnectionInfo[] {
+    return this.#registry.forAgent(agentId).map((c) => c.snapshot());
+  }
+
+  allConnections(): ConnectionInfo[] {
+    return this.#registry.all().map((c) => c.snapshot());
+  }
+
+  isConnected(agentId: number): boolean {
+    return this.#registry.pick(agentId) !== undefined;
+  }
+
+  closeTokenConnections(tokenId: number, reason = 'the agent token was revoked'): number {
+    const matching = this.#registry.all().filter((c) => c.tokenId === tokenId);
+    for (const conn of matching) conn.close(reason, CLOSE_CODE_POLICY);
+    return matching.length;
+  }
+
+  closeAgentConnections(agentId: number, reason = 'the agent was deleted'): number {
+    const matching = [...this.#registry.forAgent(agentId)];
+    for (const conn of matching) conn.close(reason, CLOSE_CODE_POLICY);
+    return matching.length;
+  }
+
+  request(agentId: number, request: TunnelRequest): Promise<TunnelResponse> {
+    const conn = this.#registry.pick(agentId, request.connectionId);
+    if (!conn) return Promise.reject(new NoAgentConnectionError(agentId));
+    return sendRequest(conn, request);
+  }
+
+  upgrade(agentId: number, request: Omit<TunnelRequest, 'body'>, upgrade: string): Promise<TunnelUpgradeResponse> {
+    const conn = this.#registry.pick(agentId, request.connectionId);
+    if (!conn) return Promise.reject(new NoAgentConnectionError(agentId));
+    return sendUpgrade(conn, request, upgrade);
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    if (!signal.aborted) {
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
+    this.close();
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const conn of this.#registry.all()) conn.close('the server is shutting down', CLOSE_CODE_GOING_AWAY);
+  }
+}
+
+/** RFC 6455 close codes the agent maps to its log message. */
+const CLOSE_CODE_POLICY = 1008;
+const CLOSE_CODE_GOING_AWAY = 1001;

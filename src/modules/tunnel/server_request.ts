@@ -1,0 +1,176 @@
+import http2 from 'node:http2';
+import { Readable, type Duplex } from 'node:stream';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { ServerConnection } from './server_connection.js';
+import { TunnelAbortedError, TunnelRequestError } from './errors.js';
+import { CONNECTION_SPECIFIC_HEADERS, UPGRADE_HEADER, UPGRADED_HEADER } from './shared.js';
+
+export type RequestHeaders = Record<string, string | string[] | number | undefined>;
+
+/** A request to send to an agent pod. */
+export interface TunnelRequest {
+  method: string;
+  /** Path and query, as the agent should see them (`/api/v1/pods?watch=1`). */
+  path: string;
+  /**
+   * Headers in Node's shape (`IncomingHttpHeaders` fits). `Host` becomes `:authority`;
+   * HTTP/1.1 connection headers are dropped because HTTP/2 forbids them.
+   */
+  headers?: RequestHeaders;
+  /** The request body; none for a bodiless request. Streamed, never buffered. */
+  body?: Readable | Buffer | string | null;
+  /** Aborting cancels the HTTP/2 stream (RST_STREAM CANCEL): the agent sees `aborted`. */
+  signal?: AbortSignal;
+  /** Use this connection (from `connections()`) instead of the least-loaded one. */
+  connectionId?: number;
+}
+
+/** The agent's answer. `body` must be consumed or destroyed by the caller. */
+export interface TunnelResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Readable;
+  connectionId: number;
+}
+
+/**
+ * The answer to an upgrade. When `status` is 101, `stream` carries raw bytes both ways
+ * (write: to the Kubernetes API; read: from it) until either side ends it. Otherwise it
+ * is the response body to read (its writable side is already ended).
+ */
+export interface TunnelUpgradeResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  stream: Duplex;
+  connectionId: number;
+}
+
+/** Sends an ordinary request over `conn`; resolves when the answer's headers arrive. */
+export async function sendRequest(conn: ServerConnection, request: TunnelRequest): Promise<TunnelResponse> {
+  const stream = openStream(conn, request, http2Headers(request), request.body == null);
+  if (request.body != null) sendBody(stream, request.body);
+  const { status, headers } = await responseHeaders(conn, stream, request.signal);
+  return { status, headers, body: stream, connectionId: conn.connectionId };
+}
+
+/**
+ * Sends an upgrade (exec, attach, port-forward) over `conn`. `upgrade` is the caller's
+ * `Upgrade` header value (`SPDY/3.1`, `websocket`); see `UPGRADE_HEADER` for the protocol.
+ */
+export async function sendUpgrade(
+  conn: ServerConnection,
+  request: Omit<TunnelRequest, 'body'>,
+  upgrade: string,
+): Promise<TunnelUpgradeResponse> {
+  const headers = http2Headers(request);
+  headers[UPGRADE_HEADER] = upgrade;
+  const stream = openStream(conn, request, headers, false);
+  const answer = await responseHeaders(conn, stream, request.signal);
+  const switched = answer.headers[UPGRADED_HEADER] === '101';
+  delete answer.headers[UPGRADED_HEADER];
+  if (!switched) stream.end();
+  return { status: switched ? 101 : answer.status, headers: answer.headers, stream, connectionId: conn.connectionId };
+}
+
+function openStream(
+  conn: ServerConnection,
+  request: Pick<TunnelRequest, 'signal'>,
+  headers: OutgoingHttpHeaders,
+  endStream: boolean,
+): http2.ClientHttp2Stream {
+  if (request.signal?.aborted) throw new TunnelAbortedError({ cause: request.signal.reason });
+  let stream: http2.ClientHttp2Stream;
+  try {
+    stream = conn.session.request(headers, { endStream, ...(request.signal ? { signal: request.signal } : {}) });
+  } catch (err) {
+    throw new TunnelRequestError(conn.agentId, 'the connection is closing', { cause: err });
+  }
+  conn.activeStreams++;
+  stream.once('close', function streamClosed() {
+    conn.activeStreams--;
+  });
+  // Errors after the headers reach whoever reads the body (pipeline, for await); this
+  // listener only keeps an unread, failed stream from crashing the process.
+  stream.on('error', ignoreError);
+  return stream;
+}
+
+function responseHeaders(
+  conn: ServerConnection,
+  stream: http2.ClientHttp2Stream,
+  signal: AbortSignal | undefined,
+): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  return new Promise(function waitForHeaders(resolve, reject) {
+    const onResponse = (raw: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): void => {
+      cleanup();
+      const headers: IncomingHttpHeaders = {};
+      for (const [name, value] of Object.entries(raw)) if (!name.startsWith(':')) headers[name] = value;
+      resolve({ status: Number(raw[':status'] ?? 502), headers });
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      if (signal?.aborted) reject(new TunnelAbortedError({ cause: signal.reason }));
+      else reject(new TunnelRequestError(conn.agentId, describeStreamError(err), { cause: err }));
+    };
+    const onClose = (): void => {
+      cleanup();
+      if (signal?.aborted) reject(new TunnelAbortedError({ cause: signal.reason }));
+      else reject(new TunnelRequestError(conn.agentId, describeClose(stream.rstCode)));
+    };
+    const cleanup = (): void => {
+      stream.off('response', onResponse);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    stream.on('response', onResponse);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
+}
+
+function sendBody(stream: http2.ClientHttp2Stream, body: Readable | Buffer | string): void {
+  if (!(body instanceof Readable)) {
+    stream.end(body);
+    return;
+  }
+  body.on('error', function bodyFailed() {
+    // A broken upload must not look complete to the agent.
+    if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+  });
+  stream.on('close', function stopReadingBody() {
+    if (!body.readableEnded) body.destroy();
+  });
+  body.pipe(stream);
+}
+
+function http2Headers(request: Pick<TunnelRequest, 'method' | 'path' | 'headers'>): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  let authority = 'kubernetes';
+  for (const [rawName, value] of Object.entries(request.headers ?? {})) {
+    if (value === undefined) continue;
+    const name = rawName.toLowerCase();
+    if (name === 'host') authority = String(value);
+    if (name.startsWith(':') || CONNECTION_SPECIFIC_HEADERS.has(name)) continue;
+    // HTTP/2 allows `te` only as `trailers`.
+    if (name === 'te' && String(value).toLowerCase() !== 'trailers') continue;
+    out[name] = value;
+  }
+  out[':method'] = request.method.toUpperCase();
+  out[':path'] = request.path;
+  out[':authority'] = authority;
+  return out;
+}
+
+function describeStreamError(err: Error): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'ERR_HTTP2_STREAM_ERROR') return `the agent reset the stream (${err.message})`;
+  if (code === 'ERR_HTTP2_GOAWAY_SESSION' || code === 'ERR_HTTP2_SESSION_ERROR') return 'the connection closed';
+  return err.message;
+}
+
+function describeClose(rstCode: number | undefined): string {
+  if (rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) return 'the agent refused the stream (it is shutting down)';
+  return 'the connection closed before the agent answered';
+}
+
+function ignoreError(): void {}

@@ -1,0 +1,200 @@
+/**
+ * Test helpers for the tunnel (used by the tests beside it and by the benchmarks): a
+ * loopback server with the tunnel mounted, agents, a CONNECT proxy and a freezable relay.
+ * Not part of the module's surface.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import { createTunnelServer, type TunnelServer, type TunnelServerDeps, TUNNEL_PATH } from './server.js';
+import { runTunnelAgent, type TunnelAgentOptions } from './agent.js';
+
+/** A logger whose lines the test can read. */
+export function memoryLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  const logger = pino({ level: 'debug' }, sink);
+  const text = (): string => chunks.join('');
+  const lines = (): Array<Record<string, unknown>> =>
+    text()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { logger, lines, text };
+}
+
+export interface TestServer {
+  tunnel: TunnelServer;
+  http: http.Server | https.Server;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** An HTTP(S) server on 127.0.0.1 whose `upgrade` event feeds the tunnel, as the app will. */
+export async function startTestServer(
+  deps: Partial<TunnelServerDeps> & { port?: number; tls?: { key: string; cert: string } } = {},
+): Promise<TestServer> {
+  const tunnel = createTunnelServer({
+    authenticate: deps.authenticate ?? (async () => ({ agentId: 1, tokenId: 1 })),
+    logger: deps.logger ?? pino({ level: 'silent' }),
+    ...(deps.heartbeatIntervalMs ? { heartbeatIntervalMs: deps.heartbeatIntervalMs } : {}),
+    ...(deps.heartbeatTimeoutMs ? { heartbeatTimeoutMs: deps.heartbeatTimeoutMs } : {}),
+    ...(deps.agentInfoRefreshMs ? { agentInfoRefreshMs: deps.agentInfoRefreshMs } : {}),
+  });
+  const server = deps.tls ? https.createServer({ key: deps.tls.key, cert: deps.tls.cert }) : http.createServer();
+  server.on('request', (_req, res) => {
+    res.statusCode = 404;
+    res.end();
+  });
+  server.on('upgrade', function onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer) {
+    if (new URL(req.url ?? '/', 'http://x').pathname === TUNNEL_PATH) tunnel.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(deps.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const scheme = deps.tls ? 'wss' : 'ws';
+  return {
+    tunnel,
+    http: server,
+    port,
+    url: `${scheme}://127.0.0.1:${port}${TUNNEL_PATH}`,
+    async close() {
+      tunnel.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface TestAgent {
+  stop(): Promise<void>;
+  done: Promise<void>;
+}
+
+/** Runs `runTunnelAgent` with test-sized timers; `stop()` aborts it and waits. */
+export function startTestAgent(options: Partial<TunnelAgentOptions> & Pick<TunnelAgentOptions, 'kasAddress'>): TestAgent {
+  const controller = new AbortController();
+  const done = runTunnelAgent(
+    {
+      token: 'test-token',
+      handler: (_req, res) => res.end('ok'),
+      info: { version: 'v1.0.0', commit: 'abc', podName: 'pod-a', podNamespace: 'ns', kubernetesVersion: 'v1.32.0' },
+      logger: pino({ level: 'silent' }),
+      proxy: null,
+      minBackoffMs: 20,
+      maxBackoffMs: 200,
+      shutdownGraceMs: 200,
+      ...options,
+    },
+    controller.signal,
+  );
+  return {
+    done,
+    async stop() {
+      controller.abort();
+      await done;
+    },
+  };
+}
+
+/** Polls `predicate` until it holds; `what` names the wait when it never does. */
+export async function waitFor(predicate: () => boolean, what: string, limitMs = 30_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A minimal HTTP CONNECT proxy; records the targets it was asked for. */
+export async function startConnectProxy(): Promise<{ url: string; targets: string[]; close(): Promise<void> }> {
+  const targets: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((_req, res) => {
+    res.statusCode = 405;
+    res.end();
+  });
+  server.on('connect', function onConnect(req: http.IncomingMessage, client: net.Socket, head: Buffer) {
+    targets.push(req.url ?? '');
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = net.connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    targets,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * A TCP relay to `targetPort` that can freeze: it stops moving bytes without closing
+ * anything, like a dead NAT entry or a frozen peer.
+ */
+export async function startRelay(targetPort: number): Promise<{ port: number; freeze(): void; thaw(): void; close(): Promise<void> }> {
+  let frozen = false;
+  const pairs = new Set<[net.Socket, net.Socket]>();
+  const server = net.createServer(function relay(client) {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    pairs.add(pair);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = (): void => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    if (frozen) end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    freeze() {
+      frozen = true;
+      for (const [a, b] of pairs) {
+        a.unpipe(b);
+        b.unpipe(a);
+        a.pause();
+        b.pause();
+      }
+    },
+    thaw() {
+      frozen = false;
+    },
+    async close() {
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
