@@ -40,7 +40,8 @@ export class ServerConnection {
   closed = false;
   readonly #ws: WebSocket;
   readonly #closedListeners: Array<(reason: string) => void> = [];
-  #closeReason = 'the agent closed the connection';
+  /** Set when this side decided to close, so the socket's close code does not override it. */
+  #closeReason: string | undefined;
 
   constructor(
     ws: WebSocket,
@@ -67,7 +68,7 @@ export class ServerConnection {
       logger.debug({ err, connectionId: this.connectionId }, 'tunnel HTTP/2 session error');
     });
     this.session.on('close', () => this.close('the HTTP/2 session ended'));
-    ws.on('close', (code: number) => this.#finish(code === 1006 ? 'the connection was lost' : this.#closeReason));
+    ws.on('close', (code: number, why: Buffer) => this.#finish(this.#closeReason ?? describePeerClose(code, why.toString())));
     startHeartbeat(ws, {
       intervalMs: timers.heartbeatIntervalMs,
       timeoutMs: timers.heartbeatTimeoutMs,
@@ -120,4 +121,10 @@ export class ServerConnection {
 function truncateUtf8(text: string, maxBytes: number): string {
   const bytes = Buffer.from(text);
   return bytes.length <= maxBytes ? text : bytes.subarray(0, maxBytes).toString().replace(/\uFFFD$/, '');
+}
+
+function describePeerClose(code: number, why: string): string {
+  if (code === 1006) return 'the connection was lost';
+  if (code === 1001) return `the agent is stopping${why ? `: ${why}` : ''}`;
+  return `the agent closed the connection (${code}${why ? `: ${why}` : ''})`;
 }
