@@ -67,13 +67,25 @@ export class WebSocketDuplex extends Duplex {
       return;
     }
     const messages = mergeSmallChunks(chunks);
-    const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void; writableLength: number } })._socket;
     socket?.cork();
     const last = messages.length - 1;
     for (let i = 0; i < last; i++) ws.send(messages[i]!, SEND_OPTIONS);
-    // Socket writes complete in order, so the last callback covers the whole batch.
-    ws.send(messages[last]!, SEND_OPTIONS, callback);
+    // While the socket buffer is short, take the next batch at once (the kernel is busy
+    // with this one); past the mark, wait until this batch is written: that is the
+    // backpressure HTTP/2 sees. Socket writes complete in order, so the last send's
+    // callback covers the whole batch.
+    let written = false;
+    ws.send(messages[last]!, SEND_OPTIONS, function batchWritten(err) {
+      if (written) return;
+      written = true;
+      callback(err);
+    });
     socket?.uncork();
+    if (!written && socket !== undefined && socket.writableLength < WS_HIGH_WATER_MARK_BYTES) {
+      written = true;
+      callback();
+    }
   }
 
   override _final(callback: (error?: Error | null) => void): void {
