@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../lib/version.js';
 import { serverCommand } from './server.js';
+import { agentCommand } from './agent.js';
 import { isKubegateError } from '../lib/errors.js';
 
 const program = new Command()
@@ -14,9 +15,10 @@ const program = new Command()
   .showHelpAfterError();
 
 program.addCommand(serverCommand());
+program.addCommand(agentCommand());
 
 program.parseAsync(process.argv).catch(function reportFailure(err: unknown) {
-  if (isKubegateError(err)) {
+  if (isKubegateError(err) || (err instanceof Error && /ConfigError$/.test(err.name))) {
     process.stderr.write(`kubegate: ${err.message}\n`);
     process.exit(2);
   }

@@ -134,8 +134,6 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
   registerGroupRoutes(api, { groups, members, policy, externalUrl: () => config.externalUrl });
   registerProjectRoutes(api, { projects, members, policy, groups, externalUrl: () => config.externalUrl });
 
-  await api.ready();
-
   return {
     config,
     store,
@@ -151,6 +149,8 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
       return `${config.tlsCert ? 'https' : 'http'}://${host}:${addr.port}`;
     },
     async listen() {
+      // Routes are added by modules after construction; Fastify freezes them here.
+      await api.ready();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {

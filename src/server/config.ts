@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { badRequest } from '../lib/errors.js';
+import { parseListen as parseHostPort } from '../lib/listen.js';
 
 export interface ServerConfig {
   host: string;
@@ -60,10 +61,11 @@ export function serverConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proces
 }
 
 export function parseListen(value: string, flag: string): { host: string; port: number } {
-  const m = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(value);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw badRequest(`${flag} must be HOST:PORT (e.g. 127.0.0.1:8080), not "${value}"`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+  try {
+    return parseHostPort(value);
+  } catch {
+    throw badRequest(`${flag} must be HOST:PORT (e.g. 127.0.0.1:8080), not "${value}"`);
+  }
 }
 
 function hostForUrl(host: string): string {

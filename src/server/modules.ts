@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { KubegateServer } from './app.js';
+import { wireAgents } from './wire_agents.js';
 
 export interface RunningModules {
   stop(): Promise<void>;
@@ -11,8 +12,8 @@ export interface RunningModules {
 
 export async function wireModules(app: KubegateServer, logger: Logger): Promise<RunningModules> {
   const stops: Array<() => Promise<void>> = [];
-  void app;
-  void logger;
+  const agents = wireAgents(app, logger);
+  stops.push(() => agents.stop());
   return {
     async stop() {
       for (const stop of stops.reverse()) await stop();

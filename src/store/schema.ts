@@ -97,6 +97,39 @@ export interface EnvironmentsTable {
 
 export type EnvironmentTier = 'production' | 'staging' | 'testing' | 'development' | 'other';
 
+export interface AgentsTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  created_at: string;
+  created_by_user_id: number | null;
+}
+
+export interface AgentTokensTable {
+  id: Generated<number>;
+  agent_id: number;
+  name: string;
+  description: string | null;
+  /** SHA-256 of the token, hex. The token itself is never stored. */
+  token_digest: string;
+  status: 'active' | 'revoked';
+  created_at: string;
+  created_by_user_id: number | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AgentConfigurationsTable {
+  agent_id: number;
+  /** The configuration in force (JSON of the parsed file). */
+  config: string;
+  commit_sha: string | null;
+  /** JSON arrays of the newest file's problems. */
+  errors: string;
+  warnings: string;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   namespaces: NamespacesTable;
@@ -106,6 +139,9 @@ export interface Database {
   members: MembersTable;
   protected_branches: ProtectedBranchesTable;
   environments: EnvironmentsTable;
+  agents: AgentsTable;
+  agent_tokens: AgentTokensTable;
+  agent_configurations: AgentConfigurationsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -117,3 +153,6 @@ export type ProtectedBranch = Selectable<ProtectedBranchesTable>;
 export type Environment = Selectable<EnvironmentsTable>;
 export type NewProject = Insertable<ProjectsTable>;
 export type ProjectUpdate = Updateable<ProjectsTable>;
+export type Agent = Selectable<AgentsTable>;
+export type AgentToken = Selectable<AgentTokensTable>;
+export type AgentConfigurationRow = Selectable<AgentConfigurationsTable>;

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { Engine } from '../db.js';
 import { foundation } from './0001_foundation.js';
+import { agents } from './0002_agents.js';
 
 /**
  * Versioned migrations, applied in name order at start. Never edit one that has shipped:
@@ -9,6 +10,7 @@ import { foundation } from './0001_foundation.js';
 export function migrationProvider(engine: Engine): MigrationProvider {
   const all: Record<string, Migration> = {
     '0001_foundation': foundation(engine),
+    '0002_agents': agents(engine),
   };
   return { getMigrations: async () => all };
 }

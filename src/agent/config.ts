@@ -1,0 +1,93 @@
+/**
+ * `kubegate agent` settings from flags and environment (CONTRACT.md), validated once.
+ * The token is read here and removed from the environment, so child processes and crash
+ * dumps never see it.
+ */
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { parseListen } from '../lib/listen.js';
+
+export interface AgentFlags {
+  kasAddress?: string | undefined;
+  tokenFile?: string | undefined;
+  kasCaCertFile?: string | undefined;
+  kubeconfig?: string | undefined;
+  observabilityListen?: string | undefined;
+}
+
+export interface AgentConfig {
+  kasAddress: string;
+  token: string;
+  caCert: Buffer | undefined;
+  kubeconfig: string | undefined;
+  observability: { host: string; port: number } | undefined;
+  podName: string;
+  podNamespace: string;
+}
+
+export class AgentConfigError extends Error {
+  override name = 'AgentConfigError';
+}
+
+export const DEFAULT_OBSERVABILITY_LISTEN = '127.0.0.1:8080';
+
+export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const kasAddress = flags.kasAddress ?? env.KUBEGATE_KAS_ADDRESS;
+  if (!kasAddress) throw new AgentConfigError('--kas-address is required (or KUBEGATE_KAS_ADDRESS): the server\'s ws:// or wss://…/-/kubernetes-agent/ URL');
+  let url: URL;
+  try {
+    url = new URL(kasAddress);
+  } catch {
+    throw new AgentConfigError(`--kas-address must be a ws:// or wss:// URL, not "${kasAddress}"`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new AgentConfigError(`--kas-address must start with ws:// or wss:// (got ${url.protocol}//); e.g. wss://kubegate.example.com/-/kubernetes-agent/`);
+  }
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+
+  let token: string | undefined;
+  const tokenFile = flags.tokenFile;
+  if (tokenFile) {
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new AgentConfigError(`cannot read the agent token from ${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  } else if (env.KUBEGATE_AGENT_TOKEN) {
+    token = env.KUBEGATE_AGENT_TOKEN.trim();
+  }
+  // Whatever its source, the token leaves the environment now.
+  delete env.KUBEGATE_AGENT_TOKEN;
+  if (!token) throw new AgentConfigError('no agent token: pass --token-file FILE or set KUBEGATE_AGENT_TOKEN (create one with POST /projects/:id/cluster_agents/:agent_id/tokens)');
+
+  const caFile = flags.kasCaCertFile ?? env.KUBEGATE_KAS_CA_CERT_FILE;
+  let caCert: Buffer | undefined;
+  if (caFile) {
+    try {
+      caCert = readFileSync(caFile);
+    } catch (err) {
+      throw new AgentConfigError(`cannot read --kas-ca-cert-file ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (!caCert.toString('utf8').includes('-----BEGIN CERTIFICATE-----')) throw new AgentConfigError(`--kas-ca-cert-file ${caFile} is not a PEM certificate`);
+  }
+
+  const listen = flags.observabilityListen ?? env.KUBEGATE_OBSERVABILITY_LISTEN;
+  const inPod = Boolean(env.KUBERNETES_SERVICE_HOST);
+  const observabilityListen = listen ?? (inPod ? DEFAULT_OBSERVABILITY_LISTEN : undefined);
+  let observability: AgentConfig['observability'];
+  try {
+    observability = observabilityListen ? parseListen(observabilityListen) : undefined;
+  } catch {
+    throw new AgentConfigError(`--observability-listen must be HOST:PORT, not "${observabilityListen}"`);
+  }
+
+  return {
+    kasAddress: url.toString(),
+    token,
+    caCert,
+    kubeconfig: flags.kubeconfig ?? (env.KUBECONFIG || undefined),
+    observability,
+    podName: env.POD_NAME || hostname(),
+    podNamespace: env.POD_NAMESPACE || 'default',
+  };
+}

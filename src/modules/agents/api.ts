@@ -1,0 +1,169 @@
+/**
+ * GitLab's cluster agents API: `/projects/:id/cluster_agents` and their tokens.
+ * Developers read; Maintainers register, delete, and manage tokens.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Agent, AgentToken, Project } from '../../store/schema.js';
+import { intLike, parse } from '../../lib/validate.js';
+import { paginate } from '../../lib/http.js';
+import type { ProjectService } from '../projects/server.js';
+import { ACCESS } from '../identity/access.js';
+import type { AgentService } from './server.js';
+import { versionWarnings } from './versions.js';
+import { VERSION } from '../../lib/version.js';
+
+/** A live connection of an agent pod, as the API shows it. */
+export interface AgentConnectionView {
+  connectionId: number;
+  connectedAt: Date;
+  podName: string;
+  podNamespace: string;
+  version: string;
+  commit: string;
+  kubernetesVersion: string;
+}
+
+export interface ConfigurationView {
+  errors: unknown[];
+  warnings: unknown[];
+}
+
+export interface AgentRouteDeps {
+  agents: AgentService;
+  projects: ProjectService;
+  /** Live connections of an agent (on every replica). */
+  connections(agentId: number): Promise<AgentConnectionView[]>;
+  /** The configuration problems of the agent's newest file. */
+  configuration(agentId: number): Promise<ConfigurationView>;
+  /** Called after a token was revoked or an agent deleted, to close their connections. */
+  onTokenRevoked(token: AgentToken): Promise<void>;
+  onAgentDeleted(agent: Agent): Promise<void>;
+}
+
+const newAgent = z.object({ name: z.string() });
+const newToken = z.object({
+  name: z.string().min(1, 'is missing').max(255, 'is too long (maximum is 255 characters)'),
+  description: z.string().max(1024, 'is too long (maximum is 1024 characters)').optional(),
+});
+
+function configProjectJson(p: Project) {
+  return {
+    id: p.id,
+    description: p.description,
+    name: p.name,
+    name_with_namespace: p.full_path.split('/').join(' / '),
+    path: p.path,
+    path_with_namespace: p.full_path,
+    created_at: p.created_at,
+  };
+}
+
+export function agentTokenJson(t: AgentToken) {
+  return {
+    id: t.id,
+    name: t.name,
+    description: t.description,
+    agent_id: t.agent_id,
+    status: t.status,
+    created_at: t.created_at,
+    created_by_user_id: t.created_by_user_id,
+    last_used_at: t.last_used_at,
+  };
+}
+
+type AgentParams = { Params: { id: string; agent_id: string } };
+type TokenParams = { Params: { id: string; agent_id: string; token_id: string } };
+
+export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps): void {
+  const { agents, projects } = deps;
+
+  async function agentJson(agent: Agent, project: Project) {
+    const connections = await deps.connections(agent.id);
+    return {
+      id: agent.id,
+      name: agent.name,
+      config_project: configProjectJson(project),
+      created_at: agent.created_at,
+      created_by_user_id: agent.created_by_user_id,
+      connections: connections.map((c) => ({
+        connection_id: c.connectionId,
+        connected_at: c.connectedAt.toISOString(),
+        pod_name: c.podName,
+        pod_namespace: c.podNamespace,
+        version: c.version,
+        commit: c.commit,
+        kubernetes_version: c.kubernetesVersion,
+      })),
+      configuration: await deps.configuration(agent.id),
+      warnings: versionWarnings(VERSION.version, connections.map((c) => c.version)),
+    };
+  }
+
+  async function projectFor(request: { actor: Parameters<ProjectService['findVisible']>[0] }, id: string, level: number, action: string) {
+    const project = await projects.findVisible(request.actor, id);
+    await projects.requireAccess(request.actor, project, level, action);
+    return project;
+  }
+
+  const agentId = (params: unknown) => parse(z.object({ agent_id: intLike }).passthrough(), params).agent_id;
+  const tokenId = (params: unknown) => parse(z.object({ token_id: intLike }).passthrough(), params).token_id;
+
+  app.get<{ Params: { id: string } }>('/api/v4/projects/:id/cluster_agents', async function listAgents(request, reply) {
+    const project = await projectFor(request, request.params.id, ACCESS.developer, 'see its agents');
+    const page = paginate(reply, request.query, await agents.list(project.id));
+    return Promise.all(page.map((a) => agentJson(a, project)));
+  });
+
+  app.get<AgentParams>('/api/v4/projects/:id/cluster_agents/:agent_id', async function getAgent(request) {
+    const project = await projectFor(request, request.params.id, ACCESS.developer, 'see its agents');
+    return agentJson(await agents.find(project.id, agentId(request.params)), project);
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v4/projects/:id/cluster_agents', async function registerAgent(request, reply) {
+    const project = await projectFor(request, request.params.id, ACCESS.maintainer, 'register agents');
+    const body = parse(newAgent, request.body);
+    const agent = await agents.register(project, body.name, request.actor.user?.id ?? null);
+    request.log.info({ agentId: agent.id, agent: agent.name, project: project.full_path }, 'agent registered');
+    return reply.status(201).send(await agentJson(agent, project));
+  });
+
+  app.delete<AgentParams>('/api/v4/projects/:id/cluster_agents/:agent_id', async function deleteAgent(request, reply) {
+    const project = await projectFor(request, request.params.id, ACCESS.maintainer, 'delete agents');
+    const agent = await agents.find(project.id, agentId(request.params));
+    await agents.remove(agent);
+    await deps.onAgentDeleted(agent);
+    request.log.info({ agentId: agent.id, agent: agent.name, project: project.full_path }, 'agent deleted');
+    return reply.status(204).send();
+  });
+
+  app.get<AgentParams>('/api/v4/projects/:id/cluster_agents/:agent_id/tokens', async function listTokens(request, reply) {
+    const project = await projectFor(request, request.params.id, ACCESS.developer, "see agents' tokens");
+    const agent = await agents.find(project.id, agentId(request.params));
+    return paginate(reply, request.query, await agents.listTokens(agent.id)).map(agentTokenJson);
+  });
+
+  app.get<TokenParams>('/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id', async function getToken(request) {
+    const project = await projectFor(request, request.params.id, ACCESS.developer, "see agents' tokens");
+    const agent = await agents.find(project.id, agentId(request.params));
+    return agentTokenJson(await agents.findToken(agent.id, tokenId(request.params)));
+  });
+
+  app.post<AgentParams>('/api/v4/projects/:id/cluster_agents/:agent_id/tokens', async function createToken(request, reply) {
+    const project = await projectFor(request, request.params.id, ACCESS.maintainer, 'create agent tokens');
+    const agent = await agents.find(project.id, agentId(request.params));
+    const body = parse(newToken, request.body);
+    const { row, token } = await agents.createToken(agent, body, request.actor.user?.id ?? null);
+    request.log.info({ agentId: agent.id, tokenId: row.id }, 'agent token created');
+    return reply.status(201).send({ ...agentTokenJson(row), token });
+  });
+
+  app.delete<TokenParams>('/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id', async function revokeToken(request, reply) {
+    const project = await projectFor(request, request.params.id, ACCESS.maintainer, 'revoke agent tokens');
+    const agent = await agents.find(project.id, agentId(request.params));
+    const row = await agents.revokeToken(agent.id, tokenId(request.params));
+    await deps.onTokenRevoked(row);
+    request.log.info({ agentId: agent.id, tokenId: row.id }, 'agent token revoked');
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * The agent half of the Kubernetes API proxy: every request the server sends through the
+ * tunnel is forwarded to the cluster's API with the agent's own credentials. The caller's
+ * credentials never arrive here (the server strips them); impersonation headers are the
+ * ones the server computed from the agent configuration, and nothing else.
+ */
+import https from 'node:https';
+import http from 'node:http';
+import type http2 from 'node:http2';
+import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream';
+import type { Logger } from 'pino';
+import { acceptUpgrade, forwardedHeaders, requestedUpgrade, type TunnelHandler } from '../tunnel/agent.js';
+import type { KubeConnection } from '../../agent/kube_connection.js';
+import { IDENTITY_HEADER, decodeIdentity, impersonationHeaders } from './shared.js';
+
+/** Headers the agent never forwards as received: credentials are its own. */
+const DROPPED = new Set(['authorization', 'cookie', 'proxy-authorization', 'host', IDENTITY_HEADER]);
+
+export function createKubeProxyHandler(kube: KubeConnection, logger: Logger): TunnelHandler {
+  const target = new URL(kube.server);
+  const isTls = target.protocol === 'https:';
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: 256,
+    ...(kube.ca ? { ca: kube.ca } : {}),
+    ...(kube.clientCert ? { cert: kube.clientCert, key: kube.clientKey } : {}),
+    rejectUnauthorized: !kube.insecureSkipTlsVerify,
+  };
+  const keepAliveAgent = isTls ? new https.Agent(agentOptions) : new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const log = logger.child({ module: 'kube_proxy' });
+
+  return function forwardToKubeApi(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) {
+    let headers;
+    try {
+      headers = outgoingHeaders(req, kube);
+    } catch (err) {
+      // Fail closed: without the identity the server asked for, nothing is forwarded.
+      log.warn({ err }, 'refusing a request whose identity could not be applied');
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, message: `kubegate agent: ${(err as Error).message}` }));
+      return;
+    }
+    const upgrade = requestedUpgrade(req);
+    const options = {
+      protocol: target.protocol,
+      hostname: target.hostname.replace(/^\[|\]$/g, ''),
+      port: target.port || (isTls ? 443 : 80),
+      method: req.method,
+      path: `${target.pathname.replace(/\/$/, '')}${req.url}`,
+      headers: { ...headers, host: target.host },
+      agent: upgrade ? (isTls ? new https.Agent({ ...agentOptions, keepAlive: false }) : undefined) : keepAliveAgent,
+    };
+    const upstream = (isTls ? https : http).request(options);
+
+    upstream.on('response', function relayResponse(up) {
+      const out: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(up.headers)) {
+        if (value === undefined || name === 'connection' || name === 'keep-alive' || name === 'transfer-encoding' || name === 'upgrade') continue;
+        out[name] = value;
+      }
+      res.writeHead(up.statusCode ?? 502, out);
+      pipeline(up, res.stream, () => undefined);
+    });
+    upstream.on('upgrade', function relayUpgrade(up, socket: Duplex, head: Buffer) {
+      const stream = acceptUpgrade(res, up.headers);
+      if (head.length > 0) stream.write(head);
+      socket.pipe(stream);
+      stream.pipe(socket);
+      const end = () => {
+        socket.destroy();
+        stream.destroy();
+      };
+      socket.on('close', end);
+      socket.on('error', end);
+      stream.on('close', end);
+      stream.on('error', end);
+    });
+    upstream.on('error', function upstreamFailed(err) {
+      if (res.headersSent) {
+        res.stream.close(http2Constants.NGHTTP2_INTERNAL_ERROR);
+        return;
+      }
+      log.warn({ err: err.message, path: req.url }, 'Kubernetes API request failed');
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'ServiceUnavailable', code: 502, message: `kubegate agent: cannot reach the Kubernetes API at ${kube.server}: ${err.message}` }));
+    });
+    // The caller went away (or the server cancelled): cancel the upstream request too.
+    res.stream.on('close', () => {
+      if (!upstream.destroyed && !upgrade) upstream.destroy();
+    });
+    if (upgrade) upstream.end();
+    else pipeline(req, upstream, () => undefined);
+  };
+}
+
+const http2Constants = { NGHTTP2_INTERNAL_ERROR: 2 };
+
+function outgoingHeaders(req: http2.Http2ServerRequest, kube: KubeConnection): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(forwardedHeaders(req))) {
+    if (DROPPED.has(name) || name.startsWith('impersonate-')) continue;
+    out[name] = value;
+  }
+  const identity = req.headers[IDENTITY_HEADER];
+  if (typeof identity === 'string') Object.assign(out, impersonationHeaders(decodeIdentity(identity)));
+  if (kube.bearerToken) out.authorization = `Bearer ${kube.bearerToken()}`;
+  return out;
+}
