@@ -1,0 +1,90 @@
+/**
+ * `access_as` of a CI access entry: exactly one of `agent`, `ci_job` or `impersonate`
+ * (DESIGN.md §4). Several modes, or none, is an error: guessing which one was meant could
+ * hand a job the agent's own ServiceAccount.
+ */
+import { describeValue, formatPath, isMapping, quote, type Path } from './describe.js';
+import { readNonEmptyString, readStringList, reportType } from './fields.js';
+import { rejectUnknownKeys } from './keys.js';
+import type { Reporter } from './report.js';
+import type { AccessAs, ImpersonateExtra } from './types.js';
+
+const MODES = ['agent', 'ci_job', 'impersonate'] as const;
+const IMPERSONATE_KEYS = ['username', 'uid', 'groups', 'extra'] as const;
+const EXTRA_KEYS = ['key', 'val'] as const;
+
+export const DEFAULT_ACCESS_AS: AccessAs = { kind: 'agent' };
+
+export function readAccessAs(value: unknown, path: Path, reporter: Reporter): AccessAs | undefined {
+  if (!isMapping(value)) {
+    reporter.error(
+      path,
+      `${formatPath(path)} must be a mapping with exactly one of "agent", "ci_job" or "impersonate" (for example \`ci_job: {}\`), not ${describeValue(value)}.`,
+    );
+    return undefined;
+  }
+  const before = reporter.errors.length;
+  rejectUnknownKeys(value, path, MODES, reporter);
+  const modes = MODES.filter((mode) => mode in value);
+  // A misspelled mode was just reported with its suggestion; "sets none" would only repeat it.
+  if (modes.length === 0 && reporter.errors.length > before) return undefined;
+  if (modes.length !== 1) {
+    const found = modes.length === 0 ? 'none' : modes.map((m) => quote(m)).join(' and ');
+    reporter.error(path, `${formatPath(path)} must set exactly one of "agent", "ci_job" or "impersonate", but sets ${found}; keep only the one you mean.`);
+    return undefined;
+  }
+  const mode = modes[0]!;
+  const body = value[mode];
+  if (mode === 'impersonate') return readImpersonate(body, [...path, mode], reporter);
+  // `agent: {}` and `ci_job: {}` carry no settings; an empty value means the same.
+  if (body === null || body === undefined) return { kind: mode };
+  if (!isMapping(body)) {
+    reportType(reporter, [...path, mode], 'an empty mapping ({})', body);
+    return undefined;
+  }
+  rejectUnknownKeys(body, [...path, mode], [], reporter);
+  return Object.keys(body).length === 0 ? { kind: mode } : undefined;
+}
+
+function readImpersonate(value: unknown, path: Path, reporter: Reporter): AccessAs | undefined {
+  if (!isMapping(value)) {
+    reporter.error(path, `${formatPath(path)} must be a mapping with at least "username", not ${describeValue(value)}.`);
+    return undefined;
+  }
+  const before = reporter.errors.length;
+  rejectUnknownKeys(value, path, IMPERSONATE_KEYS, reporter);
+  let username: string | undefined;
+  if (!('username' in value)) reporter.error(path, `${formatPath(path)} needs "username": the Kubernetes user the agent impersonates.`);
+  else username = readNonEmptyString(value.username, [...path, 'username'], reporter);
+  const uid = 'uid' in value ? readNonEmptyString(value.uid, [...path, 'uid'], reporter) : undefined;
+  const groups = 'groups' in value ? readStringList(value.groups, [...path, 'groups'], reporter, { allowEmpty: true }) : [];
+  const extra = 'extra' in value ? readExtra(value.extra, [...path, 'extra'], reporter) : [];
+  if (reporter.errors.length > before || username === undefined || groups === undefined || extra === undefined) return undefined;
+  const out: AccessAs = { kind: 'impersonate', username, groups, extra };
+  if (uid !== undefined) out.uid = uid;
+  return out;
+}
+
+/** `extra: [{key: …, val: [...]}]`, as in GitLab's configuration. */
+function readExtra(value: unknown, path: Path, reporter: Reporter): ImpersonateExtra[] | undefined {
+  if (!Array.isArray(value)) {
+    reportType(reporter, path, 'a list of mappings with "key" and "val"', value);
+    return undefined;
+  }
+  const before = reporter.errors.length;
+  const out: ImpersonateExtra[] = [];
+  value.forEach(function readExtraItem(item, i) {
+    const itemPath = [...path, i];
+    if (!isMapping(item)) {
+      reportType(reporter, itemPath, 'a mapping with "key" and "val"', item);
+      return;
+    }
+    rejectUnknownKeys(item, itemPath, EXTRA_KEYS, reporter);
+    if (!('key' in item)) reporter.error(itemPath, `${formatPath(itemPath)} needs "key": the name of the extra attribute.`);
+    if (!('val' in item)) reporter.error(itemPath, `${formatPath(itemPath)} needs "val": a list of values.`);
+    const key = 'key' in item ? readNonEmptyString(item.key, [...itemPath, 'key'], reporter) : undefined;
+    const val = 'val' in item ? readStringList(item.val, [...itemPath, 'val'], reporter, { allowEmpty: false, emptyFix: 'list at least one value' }) : undefined;
+    if (key !== undefined && val !== undefined) out.push({ key, val });
+  });
+  return reporter.errors.length > before ? undefined : out;
+}
