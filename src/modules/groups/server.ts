@@ -4,12 +4,12 @@
 import type { Kysely } from 'kysely';
 import type { Database, Namespace, Visibility } from '../../store/schema.js';
 import { now, transaction } from '../../store/db.js';
-import { badRequest, forbidden, notFound } from '../../lib/errors.js';
+import { badRequest, forbidden, notFound, unauthorized } from '../../lib/errors.js';
 import type { Actor } from '../identity/server.js';
 import type { Policy } from '../identity/policy.js';
 import { ACCESS } from '../identity/access.js';
 import { MAX_NESTING_DEPTH, validateName, validatePath } from './paths.js';
-import { claimRoute, findRoute } from './routes.js';
+import { assertPathFree, claimRoute, findRoute, pathConflict } from './routes.js';
 import { VISIBILITY_RANK } from './visibility.js';
 
 export interface NewGroup {
@@ -28,31 +28,38 @@ export class GroupService {
 
   async create(actor: Actor, input: NewGroup): Promise<Namespace> {
     const user = actor.user;
-    if (!user) throw forbidden();
+    if (!user) throw unauthorized();
     validateName(input.name);
     const parentId = input.parent_id ?? null;
     validatePath(input.path, 'path', { topLevel: parentId === null });
-    return transaction(this.db, async (trx) => {
-      let fullPath = input.path;
-      let visibility: Visibility = input.visibility ?? 'private';
-      if (parentId !== null) {
-        const parent = await this.findVisible(actor, parentId, 'Parent Group', trx);
-        if ((await this.policy.namespaceAccess(user, parent.id)) < ACCESS.maintainer) {
-          throw forbidden('403 Forbidden: you need at least the Maintainer role on the parent group to create a subgroup');
-        }
-        const depth = (await this.policy.ancestry(parent.id)).length;
-        if (depth >= MAX_NESTING_DEPTH) throw badRequest(`parent_id: groups can be nested at most ${MAX_NESTING_DEPTH} levels deep`);
-        if (input.visibility && VISIBILITY_RANK[input.visibility] > VISIBILITY_RANK[parent.visibility]) {
-          throw badRequest(`visibility: "${input.visibility}" is not allowed since the parent group is ${parent.visibility}`);
-        }
-        if (!input.visibility) visibility = parent.visibility;
-        fullPath = `${parent.full_path}/${input.path}`;
+    // The checks read through the policy, outside the transaction: on SQLite the
+    // transaction holds the only connection, so a read through another handle inside it
+    // would wait forever. The insert re-checks what matters (the route, the foreign key).
+    let fullPath = input.path;
+    let visibility: Visibility = input.visibility ?? 'private';
+    if (parentId !== null) {
+      const parent = await this.findVisible(actor, parentId, 'Parent Group');
+      if ((await this.policy.namespaceAccess(user, parent.id)) < ACCESS.maintainer) {
+        throw forbidden('403 Forbidden: you need at least the Maintainer role on the parent group to create a subgroup');
       }
+      const depth = (await this.policy.ancestry(parent.id)).length;
+      if (depth >= MAX_NESTING_DEPTH) throw badRequest(`parent_id: groups can be nested at most ${MAX_NESTING_DEPTH} levels deep`);
+      if (input.visibility && VISIBILITY_RANK[input.visibility] > VISIBILITY_RANK[parent.visibility]) {
+        throw badRequest(`visibility: "${input.visibility}" is not allowed since the parent group is ${parent.visibility}`);
+      }
+      if (!input.visibility) visibility = parent.visibility;
+      fullPath = `${parent.full_path}/${input.path}`;
+    }
+    return transaction(this.db, async (trx) => {
+      // A taken path (in any case, by a user, group or project) is a 409, also when a
+      // racing request got it first and the namespace's own unique full_path trips.
+      await assertPathFree(trx, fullPath);
       const group = await trx
         .insertInto('namespaces')
         .values({ kind: 'group', name: input.name, path: input.path, full_path: fullPath, parent_id: parentId, owner_user_id: null, visibility, description: input.description ?? '', created_at: now() })
         .returningAll()
-        .executeTakeFirstOrThrow();
+        .executeTakeFirstOrThrow()
+        .catch(pathConflict(fullPath));
       await claimRoute(trx, fullPath, 'namespace', group.id);
       // The creator owns what they create, as in GitLab.
       await trx.insertInto('members').values({ source_kind: 'namespace', source_id: group.id, user_id: user.id, access_level: ACCESS.owner, created_at: now() }).execute();

@@ -9,7 +9,7 @@ import { KubegateError, badRequest, conflict, notFound, unauthorized } from '../
 import { TOKEN_PREFIX, digestToken, generateToken } from './tokens.js';
 import { PAT_SCOPES, type PatScope } from './access.js';
 import { validatePath } from '../groups/paths.js';
-import { claimRoute } from '../groups/routes.js';
+import { assertPathFree, claimRoute, pathConflict } from '../groups/routes.js';
 
 /** The caller of a request: a user and what their token allows, or nobody. */
 export interface Actor {
@@ -40,11 +40,13 @@ export class IdentityService {
       const existing = await trx.selectFrom('users').select('id').where('username', '=', input.username).executeTakeFirst();
       if (existing) throw conflict(`username "${input.username}" has already been taken; choose another one`);
       const createdAt = now();
+      await assertPathFree(trx, input.username);
       const ns = await trx
         .insertInto('namespaces')
         .values({ kind: 'user', name: input.name, path: input.username, full_path: input.username, parent_id: null, owner_user_id: null, visibility: 'private', description: '', created_at: createdAt })
         .returning('id')
-        .executeTakeFirstOrThrow();
+        .executeTakeFirstOrThrow()
+        .catch(pathConflict(input.username));
       await claimRoute(trx, input.username, 'namespace', ns.id);
       const user = await trx
         .insertInto('users')

@@ -18,7 +18,10 @@ export function environmentSlug(name: string): string {
   let slug = name.toLowerCase().replace(/[^a-z0-9]/g, '-');
   if (!/^[a-z]/.test(slug)) slug = `env-${slug}`;
   slug = slug.replace(/-{2,}/g, '-');
-  if (slug.length > MAX_SLUG || slug !== name) return `${slug.slice(0, 17)}-${slugSuffix(name)}`;
+  if (slug.length > MAX_SLUG || slug !== name) {
+    const head = slug.slice(0, 17);
+    return `${head.endsWith('-') ? head : `${head}-`}${slugSuffix(name)}`;
+  }
   return slug.replace(/-$/, '');
 }
 

@@ -6,12 +6,12 @@
 import type { Kysely } from 'kysely';
 import type { Database, Environment, EnvironmentTier, Namespace, Project, ProtectedBranch, Visibility } from '../../store/schema.js';
 import { isUniqueViolation, now, transaction } from '../../store/db.js';
-import { badRequest, conflict, forbidden, notFound } from '../../lib/errors.js';
+import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../lib/errors.js';
 import type { Actor } from '../identity/server.js';
 import type { Policy } from '../identity/policy.js';
 import { ACCESS } from '../identity/access.js';
 import { pathFromName, validateName, validatePath } from '../groups/paths.js';
-import { claimRoute, findRoute } from '../groups/routes.js';
+import { assertPathFree, claimRoute, findRoute, pathConflict } from '../groups/routes.js';
 import { VISIBILITY_RANK } from '../groups/visibility.js';
 import { environmentSlug, guessTier, validateEnvironmentName } from './environments.js';
 import { invalidBranchPattern, isProtected } from './protected_branches.js';
@@ -40,7 +40,7 @@ export class ProjectService {
 
   async create(actor: Actor, input: NewProject): Promise<Project> {
     const user = actor.user;
-    if (!user) throw forbidden();
+    if (!user) throw unauthorized();
     if (input.name === undefined && input.path === undefined) throw badRequest('name is missing (give a name, a path or both)');
     const path = validatePath(input.path ?? pathFromName(input.name ?? ''));
     const name = validateName(input.name ?? path);
@@ -53,26 +53,32 @@ export class ProjectService {
       throw badRequest(`visibility: "${input.visibility}" is not allowed since the group is ${namespace.visibility}`);
     }
     const fullPath = `${namespace.full_path}/${path}`;
+    // Read outside the transaction: on SQLite it holds the only connection.
+    const makeMaintainer = (await this.policy.namespaceAccess(user, namespace.id)) < ACCESS.maintainer;
     let createdRepo: number | undefined;
     try {
       return await transaction(this.db, async (trx) => {
+        await assertPathFree(trx, fullPath);
         const project = await trx
           .insertInto('projects')
           .values({ namespace_id: namespace.id, name, path, full_path: fullPath, description: input.description ?? '', default_branch: defaultBranch, visibility: input.visibility ?? 'private', creator_id: user.id, created_at: now() })
           .returningAll()
-          .executeTakeFirstOrThrow();
+          .executeTakeFirstOrThrow()
+          .catch(pathConflict(fullPath));
         await claimRoute(trx, fullPath, 'project', project.id);
         // GitLab makes a creator who only has Developer on the group a Maintainer of the
         // project they made, so they can manage it.
-        if ((await this.policy.namespaceAccess(user, namespace.id)) < ACCESS.maintainer) {
+        if (makeMaintainer) {
           await trx.insertInto('members').values({ source_kind: 'project', source_id: project.id, user_id: user.id, access_level: ACCESS.maintainer, created_at: now() }).execute();
         }
-        await this.repositories.create(project.id, defaultBranch);
+        // Last, so that nothing after it can fail: once the repository exists, the
+        // transaction commits.
         createdRepo = project.id;
+        await this.repositories.create(project.id, defaultBranch);
         return project;
       });
     } catch (err) {
-      // The transaction rolled back; a repository made for it must go too.
+      // The transaction rolled back; a repository made (or half-made) for it must go too.
       if (createdRepo !== undefined) await this.repositories.remove(createdRepo).catch(() => undefined);
       throw err;
     }
