@@ -4,6 +4,7 @@
  * module's whole agent-side surface; it imports nothing from the server half.
  */
 import type { Logger } from 'pino';
+import type WebSocket from 'ws';
 import {
   DIAL_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS,
@@ -121,6 +122,30 @@ export async function runTunnelAgent(options: TunnelAgentOptions, signal: AbortS
     await sleep(delay, signal);
   }
   logger.info('tunnel stopped');
+}
+
+export interface AcceptedTunnelOptions {
+  handler: TunnelHandler;
+  info: TunnelAgentOptions['info'];
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+  shutdownGraceMs?: number;
+}
+
+/**
+ * Serves the tunnel over a WebSocket the agent accepted (receptive agents: the server
+ * dialed in and its JWT was checked by the caller). Call it inside the socket's `open`
+ * (or the WebSocketServer's `connection`) callback, before any message can arrive.
+ * Resolves with why the connection ended.
+ */
+export function serveAcceptedTunnel(ws: WebSocket, options: AcceptedTunnelOptions, signal: AbortSignal): Promise<string> {
+  const server = createAgentHttp2Server(options.handler, infoReader(options.info));
+  return serveTunnel(ws, server, {
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS,
+    shutdownGraceMs: options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS,
+    signal,
+  });
 }
 
 function infoReader(info: TunnelAgentOptions['info']): () => Promise<AgentInfo> {

@@ -2,6 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import http from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
+import { KubegateError } from '../../lib/errors.js';
+import { serveAcceptedTunnel } from './agent.js';
 import { memoryLogger, startRelay, startTestAgent, startTestServer, waitFor } from './testing.js';
 import type { AgentIdentity, ConnectionInfo } from './server.js';
 import type { AgentInfo } from './agent.js';
@@ -130,6 +135,44 @@ test('a bad token gets 401 with a clear body; the agent logs why and retries wit
     assert.match(missing.body, /no agent token/);
   } finally {
     await agent.stop();
+    await server.close();
+  }
+});
+
+test('a failing token check answers 503, not 401', async () => {
+  const server = await startTestServer({
+    authenticate: async () => {
+      throw new KubegateError('unavailable', 'database is down');
+    },
+  });
+  try {
+    const answer = await rawUpgrade(server.port, 'Bearer some-token');
+    assert.equal(answer.status, 503);
+    assert.match(answer.body, /could not check the agent token/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('receptive direction: the server dials the agent and adopts the socket', async () => {
+  const server = await startTestServer();
+  const agentSide = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await once(agentSide, 'listening');
+  const stop = new AbortController();
+  agentSide.on('connection', (ws) => {
+    void serveAcceptedTunnel(ws, { handler: (_req, res) => res.end('receptive'), info: info('recv') }, stop.signal);
+  });
+  const ws = new WebSocket(`ws://127.0.0.1:${(agentSide.address() as AddressInfo).port}/`, { perMessageDeflate: false });
+  ws.on('open', () => server.tunnel.adopt(ws, { agentId: 5, tokenId: 0 }, info('recv')));
+  try {
+    await waitFor(() => server.tunnel.isConnected(5), 'the adopted connection');
+    const res = await server.tunnel.request(5, { method: 'GET', path: '/' });
+    assert.equal(await text(res.body), 'receptive');
+    assert.equal(server.tunnel.connections(5)[0]!.podName, 'recv');
+  } finally {
+    stop.abort();
+    await waitFor(() => !server.tunnel.isConnected(5), 'the adopted connection to close');
+    agentSide.close();
     await server.close();
   }
 });

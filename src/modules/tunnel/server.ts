@@ -16,7 +16,14 @@ import {
 } from './defaults.js';
 import { ServerConnection, type ConnectionInfo } from './server_connection.js';
 import { ConnectionRegistry } from './server_registry.js';
-import { agentInfoFromHeaders, checkAgentToken, refuseUpgrade, type Authenticate } from './server_accept.js';
+import {
+  agentInfoFromHeaders,
+  checkAgentToken,
+  refuseUpgrade,
+  type AgentIdentity,
+  type Authenticate,
+} from './server_accept.js';
+import type { AgentInfo } from './shared.js';
 import { startInfoRefresh } from './server_info.js';
 import {
   sendRequest,
@@ -26,6 +33,7 @@ import {
   type TunnelUpgradeResponse,
 } from './server_request.js';
 import { NoAgentConnectionError } from './errors.js';
+import { KubegateError } from '../../lib/errors.js';
 
 export type { ConnectionInfo } from './server_connection.js';
 export type { AgentIdentity, Authenticate } from './server_accept.js';
@@ -86,6 +94,12 @@ export interface TunnelServer extends EventEmitter<TunnelServerEvents> {
    * `stream` carries the raw bytes both ways.
    */
   upgrade(agentId: number, request: Omit<TunnelRequest, 'body'>, upgrade: string): Promise<TunnelUpgradeResponse>;
+  /**
+   * Runs the tunnel over a WebSocket this process opened itself: receptive agents, where
+   * the server dials the agent and proved both identities by other means (JWT, TLS).
+   * Call it inside the socket's `open` event, before any message can arrive.
+   */
+  adopt(ws: WebSocket, identity: AgentIdentity, info: AgentInfo): ConnectionInfo;
   /** Runs until `signal` aborts, then closes every connection. */
   run(signal: AbortSignal): Promise<void>;
   /** Closes every connection and refuses new ones. */
@@ -132,7 +146,10 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
           return;
         }
         if (socket.destroyed) return;
-        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, result.identity));
+        this.#wss.handleUpgrade(req, socket, head, (ws) => {
+          if (this.#closed) ws.close(1001, 'the server is shutting down');
+          else this.adopt(ws, result.identity, agentInfoFromHeaders(req));
+        });
       },
       (err: unknown) => {
         this.#logger.error({ err }, 'agent upgrade failed');
@@ -141,15 +158,15 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
     );
   }
 
-  #accept(ws: WebSocket, req: IncomingMessage, identity: { agentId: number; tokenId: number }): void {
+  adopt(ws: WebSocket, identity: AgentIdentity, info: AgentInfo): ConnectionInfo {
     if (this.#closed) {
       ws.close(1001, 'the server is shutting down');
-      return;
+      throw new KubegateError('unavailable', 'the server is shutting down');
     }
     const conn = new ServerConnection(
       ws,
       identity,
-      agentInfoFromHeaders(req),
+      info,
       {
         heartbeatIntervalMs: this.#deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
         heartbeatTimeoutMs: this.#deps.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS,
@@ -168,7 +185,9 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
       conn.info = info;
       this.emit('update', conn.snapshot());
     });
-    this.emit('connect', conn.snapshot());
+    const snapshot = conn.snapshot();
+    this.emit('connect', snapshot);
+    return snapshot;
   }
 
   connections(agentId: number): ConnectionInfo[] {
