@@ -77,8 +77,6 @@ export const HTTP2_SETTINGS: Settings = {
 export const HTTP2_SESSION_OPTIONS = {
   settings: HTTP2_SETTINGS,
   maxSessionMemory: HTTP2_MAX_SESSION_MEMORY_MIB,
-  // Node rejects sessions whose peer queues too much; a busy tunnel legitimately does.
-  maxOutstandingPings: 10,
 } as const;
 
 /**
