@@ -1,0 +1,45 @@
+// Everything a request handler can reach. Built once per simulator in
+// simulator.ts; handlers receive it instead of importing singletons, so two
+// simulators in one process never share state.
+
+import type { ObjectService } from './api/objects.js';
+import type { ResourceRegistry } from './api/resources.js';
+import type { ObjectStore } from './api/store.js';
+import type { UserInfo } from './api/types.js';
+import type { RbacAuthorizer } from './auth/rbac.js';
+import type { TokenAuthenticator } from './auth/tokens.js';
+import type { PodRuntime } from './pods/runtime.js';
+import type { ProxyTargets } from './streams/targets.js';
+
+/** One line per request, for tests that assert who did what (e.g. the identity an agent impersonated). */
+export interface RequestRecord {
+  time: string;
+  method: string;
+  path: string;
+  query: string;
+  verb: string;
+  /** The identity the bearer token belongs to. */
+  authenticatedUser: UserInfo;
+  /** The identity the request acted as (after Impersonate-* headers). */
+  user: UserInfo;
+  impersonated: boolean;
+  namespace: string;
+  resource: string;
+  subresource: string;
+  name: string;
+  code: number;
+  upgrade?: string;
+}
+
+export interface SimContext {
+  store: ObjectStore;
+  registry: ResourceRegistry;
+  objects: ObjectService;
+  tokens: TokenAuthenticator;
+  rbac: RbacAuthorizer;
+  pods: PodRuntime;
+  targets: ProxyTargets;
+  requests: RequestRecord[];
+  /** Streams (watch, logs -f, exec…) end when this aborts, so close() never waits on clients. */
+  shutdown: AbortSignal;
+}

@@ -1,0 +1,219 @@
+// Composition root: builds the store, auth, controllers, pod runtime and the
+// HTTPS server, and exposes the test-facing API (KubeApiSimulator).
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { Socket } from 'node:net';
+import { ObjectService } from './api/objects.js';
+import { ResourceRegistry, splitApiVersion } from './api/resources.js';
+import { notFound } from './api/status.js';
+import { ObjectStore } from './api/store.js';
+import type { KubeObject, UserInfo } from './api/types.js';
+import { getTlsMaterial } from './api/certs.js';
+import { bootstrapPolicy } from './auth/bootstrap-policy.js';
+import { RbacAuthorizer } from './auth/rbac.js';
+import { TokenAuthenticator } from './auth/tokens.js';
+import type { RequestRecord, SimContext } from './context.js';
+import { fluxCrds, startCrdController } from './controllers/crds.js';
+import { startDeploymentController } from './controllers/deployments.js';
+import { createRequestHandler } from './http/handler.js';
+import { NODE_NAME, PodRuntime } from './pods/runtime.js';
+import { ProxyTargets, type TcpTarget } from './streams/targets.js';
+import { createUpgradeHandler } from './streams/upgrade.js';
+
+export interface KubeApiServerOptions {
+  /** Listen port; 0 (default) picks a free one. Host is always 127.0.0.1. */
+  port?: number;
+  /** Delay before a created pod runs (default 50 ms). */
+  podStartDelayMs?: number;
+  /** Interval of the default container program's log lines (default 1000 ms). */
+  podLogIntervalMs?: number;
+  /** Install the Flux GitRepository/Receiver CRDs at start (default true). */
+  fluxCrds?: boolean;
+  /** Fixed admin token instead of a random one. */
+  adminToken?: string;
+}
+
+export interface KubeApiSimulator {
+  /** https://127.0.0.1:<port> */
+  readonly url: string;
+  readonly port: number;
+  /** PEM of the CA that signed the serving certificate. */
+  readonly caCert: string;
+  /** Token of `kubernetes-admin` in `system:masters`. */
+  readonly adminToken: string;
+  /** Every request seen, oldest first (cleared with clearRequests). */
+  readonly requests: readonly RequestRecord[];
+  addToken(token: string, user: { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> }): void;
+  removeToken(token: string): void;
+  /** Creates the ServiceAccount object if missing and returns a token that authenticates as it. */
+  serviceAccountToken(namespace: string, name: string): string;
+  /** Create-or-replace any object as the system (no RBAC), e.g. fixtures and RBAC bindings. */
+  apply(obj: KubeObject): KubeObject;
+  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
+  list(apiVersion: string, kind: string, namespace?: string): KubeObject[];
+  delete(apiVersion: string, kind: string, namespace: string | undefined, name: string): void;
+  /** Resolves when a pod has left Pending (Running or finished). */
+  waitForPodRunning(namespace: string, name: string, timeoutMs?: number): Promise<KubeObject>;
+  /** Adds a line to a pod container's log (and to `logs -f` followers). */
+  appendLog(namespace: string, pod: string, line: string, container?: string): void;
+  /** Port-forward to this pod port connects to `target` (default: a built-in echo server). */
+  setPortTarget(namespace: string, pod: string, port: number, target: TcpTarget): void;
+  /** services/<name>/proxy forwards HTTP to `target`. */
+  setServiceTarget(namespace: string, service: string, target: TcpTarget, port?: string | number): void;
+  /** The built-in echo server port-forwards use by default. */
+  readonly echoTarget: TcpTarget;
+  /** The user a token belongs to, to compare with request records. */
+  userForToken(token: string): UserInfo | undefined;
+  clearRequests(): void;
+  close(): Promise<void>;
+}
+
+function defaultNamespaces(): KubeObject[] {
+  return ['default', 'kube-system', 'kube-public', 'kube-node-lease'].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+}
+
+export async function startKubeApiServer(options: KubeApiServerOptions = {}): Promise<KubeApiSimulator> {
+  const tls = await getTlsMaterial();
+  const store = new ObjectStore();
+  const registry = new ResourceRegistry();
+  const objects = new ObjectService(store, registry);
+  const tokens = new TokenAuthenticator();
+  const rbac = new RbacAuthorizer(store);
+  const targets = new ProxyTargets();
+  await targets.start();
+  const pods = new PodRuntime(store, { startDelayMs: options.podStartDelayMs ?? 50, tickIntervalMs: options.podLogIntervalMs ?? 1000 });
+  const shutdown = new AbortController();
+  const requests: RequestRecord[] = [];
+  const ctx: SimContext = { store, registry, objects, tokens, rbac, pods, targets, requests, shutdown: shutdown.signal };
+
+  const stopCrds = startCrdController(store, registry);
+  const stopDeployments = startDeploymentController(store, objects, registry);
+
+  function defFor(apiVersion: string, kind: string) {
+    const def = registry.byKind(apiVersion, kind);
+    if (!def) throw notFound(splitApiVersion(apiVersion).group, kind, '');
+    return def;
+  }
+
+  function apply(obj: KubeObject): KubeObject {
+    const def = defFor(obj.apiVersion, obj.kind);
+    const existing = objects.find(def, obj.metadata.namespace, obj.metadata.name!);
+    if (!existing) return objects.create(def, obj);
+    return objects.update(def, { ...obj, metadata: { ...obj.metadata, resourceVersion: existing.metadata.resourceVersion } });
+  }
+
+  for (const ns of defaultNamespaces()) apply(ns);
+  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns } });
+  }
+  apply({ apiVersion: 'v1', kind: 'Node', metadata: { name: NODE_NAME, labels: { 'kubernetes.io/hostname': NODE_NAME, 'kubernetes.io/os': 'linux' } }, status: { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kubeletVersion: 'v1.32.3' } } });
+  apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } }, spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, targetPort: 6443 }] } });
+  for (const obj of bootstrapPolicy()) apply(obj);
+  if (options.fluxCrds !== false) for (const crd of fluxCrds()) apply(crd);
+
+  const adminToken = options.adminToken ?? `admin-${randomBytes(16).toString('hex')}`;
+  tokens.add(adminToken, { username: 'kubernetes-admin', groups: ['system:masters'] });
+
+  const server: Server = createServer({ key: tls.key, cert: tls.cert });
+  const sockets = new Set<Socket>();
+  server.on('secureConnection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('request', createRequestHandler(ctx));
+  server.on('upgrade', createUpgradeHandler(ctx));
+  // Long-lived streams (watch, logs -f, port-forward) must not be cut by Node's default timeouts.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+
+  return {
+    url: `https://127.0.0.1:${port}`,
+    port,
+    caCert: tls.caCert,
+    adminToken,
+    get requests() {
+      return requests;
+    },
+    get echoTarget() {
+      return targets.echoTarget;
+    },
+    addToken: (token, user) => tokens.add(token, user),
+    removeToken: (token) => tokens.remove(token),
+    serviceAccountToken(namespace, name) {
+      if (!store.get('/namespaces', undefined, namespace)) apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+      const sa = store.get('/serviceaccounts', namespace, name) ?? apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
+      return tokens.serviceAccountToken(namespace, name, sa.metadata.uid);
+    },
+    apply,
+    get(apiVersion, kind, namespace, name) {
+      const def = defFor(apiVersion, kind);
+      const obj = objects.find(def, namespace, name);
+      return obj && objects.present(def, obj, splitApiVersion(apiVersion).version);
+    },
+    list(apiVersion, kind, namespace) {
+      const def = defFor(apiVersion, kind);
+      return objects.list(def, namespace).map((o) => objects.present(def, o, splitApiVersion(apiVersion).version));
+    },
+    delete(apiVersion, kind, namespace, name) {
+      objects.delete(defFor(apiVersion, kind), namespace, name);
+    },
+    waitForPodRunning(namespace, name, timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const check = (): boolean => {
+          const pod = store.get('/pods', namespace, name);
+          const phase = (pod?.status as { phase?: string } | undefined)?.phase;
+          if (pod && phase && phase !== 'Pending') {
+            cleanup();
+            resolve(pod);
+            return true;
+          }
+          return false;
+        };
+        const unsubscribe = store.subscribe(() => void check());
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`pod ${namespace}/${name} did not start within ${timeoutMs} ms`));
+        }, timeoutMs);
+        function cleanup(): void {
+          unsubscribe();
+          clearTimeout(timer);
+        }
+        check();
+      });
+    },
+    appendLog(namespace, pod, line, container) {
+      pods.container(namespace, pod, container).logs.appendLine(line);
+    },
+    setPortTarget: (namespace, pod, port, target) => targets.setPodPort(namespace, pod, port, target),
+    setServiceTarget: (namespace, service, target, port) => targets.setService(namespace, service, target, port),
+    userForToken(token) {
+      try {
+        return tokens.authenticate({ headers: { authorization: `Bearer ${token}` } } as never);
+      } catch {
+        return undefined;
+      }
+    },
+    clearRequests() {
+      requests.length = 0;
+    },
+    async close() {
+      shutdown.abort();
+      stopDeployments();
+      stopCrds();
+      pods.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      server.closeAllConnections();
+      await closed;
+      await targets.close();
+    },
+  };
+}
