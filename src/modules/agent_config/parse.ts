@@ -10,6 +10,7 @@ import { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES } from './defaults.js';
 import { readFlux } from './flux.js';
 import { byPosition, createReporter, withPosition } from './report.js';
 import { sectionWarning } from './sections.js';
+import { describeYamlError } from './yaml_errors.js';
 import type { AgentConfig, ConfigProblem, ParseResult } from './types.js';
 
 function emptyConfig(): AgentConfig {
@@ -49,7 +50,7 @@ function parseText(text: string): ParseResult {
   if (doc.errors.length > 0) {
     const errors = doc.errors.map(function yamlError(e) {
       const { line, col } = lineCounter.linePos(e.pos[0]);
-      return withPosition(`YAML syntax error: ${e.message.replace(/\.$/, '')}; fix the YAML and push again.`, { line, column: col });
+      return withPosition(describeYamlError(e, text), { line, column: col });
     });
     return { config: null, errors, warnings: yamlWarnings };
   }
