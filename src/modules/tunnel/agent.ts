@@ -71,7 +71,7 @@ export interface TunnelAgentOptions {
 export async function runTunnelAgent(options: TunnelAgentOptions, signal: AbortSignal): Promise<void> {
   const logger = options.logger.child({ module: 'tunnel' });
   const readInfo = infoReader(options.info);
-  const server = createAgentHttp2Server(options.handler, readInfo);
+  const server = createAgentHttp2Server(options.handler, readInfo, logger);
   const minBackoff = options.minBackoffMs ?? RECONNECT_MIN_BACKOFF_MS;
   const maxBackoff = options.maxBackoffMs ?? RECONNECT_MAX_BACKOFF_MS;
   const resetAfter = options.backoffResetAfterMs ?? RECONNECT_RESET_AFTER_MS;
@@ -126,6 +126,7 @@ export async function runTunnelAgent(options: TunnelAgentOptions, signal: AbortS
 
 export interface AcceptedTunnelOptions {
   handler: TunnelHandler;
+  logger: Logger;
   info: TunnelAgentOptions['info'];
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
@@ -139,7 +140,7 @@ export interface AcceptedTunnelOptions {
  * Resolves with why the connection ended.
  */
 export function serveAcceptedTunnel(ws: WebSocket, options: AcceptedTunnelOptions, signal: AbortSignal): Promise<string> {
-  const server = createAgentHttp2Server(options.handler, infoReader(options.info));
+  const server = createAgentHttp2Server(options.handler, infoReader(options.info), options.logger.child({ module: 'tunnel' }));
   return serveTunnel(ws, server, {
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS,

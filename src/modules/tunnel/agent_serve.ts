@@ -1,5 +1,6 @@
 import http2 from 'node:http2';
 import type WebSocket from 'ws';
+import type { Logger } from 'pino';
 import { WebSocketDuplex } from './stream.js';
 import { startHeartbeat } from './heartbeat.js';
 import { AGENT_INFO_PATH, HTTP2_SESSION_OPTIONS, widenConnectionWindow, type AgentInfo } from './shared.js';
@@ -10,13 +11,28 @@ export type TunnelHandler = (req: http2.Http2ServerRequest, res: http2.Http2Serv
  * The HTTP/2 server every tunnel connection of one agent process feeds. It answers
  * `AGENT_INFO_PATH` itself and gives everything else to the caller's handler.
  */
-export function createAgentHttp2Server(handler: TunnelHandler, info: () => Promise<AgentInfo>): http2.Http2Server {
+export function createAgentHttp2Server(
+  handler: TunnelHandler,
+  info: () => Promise<AgentInfo>,
+  logger: Logger,
+): http2.Http2Server {
   const server = http2.createServer(HTTP2_SESSION_OPTIONS, function tunnelRequest(req, res) {
     if (req.url === AGENT_INFO_PATH && req.method === 'GET') {
       answerInfo(res, info);
       return;
     }
-    handler(req, res);
+    try {
+      handler(req, res);
+    } catch (err) {
+      // One broken request must not take the connection (and every other stream) down.
+      logger.error({ err, method: req.method, path: req.url }, 'the tunnel request handler threw');
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('kubegate agent: internal error; see the agent logs\n');
+      } else {
+        res.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      }
+    }
   });
   server.on('session', function tunedSession(session) {
     session.on('connect', () => widenConnectionWindow(session));

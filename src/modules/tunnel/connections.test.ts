@@ -7,8 +7,9 @@ import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { KubegateError } from '../../lib/errors.js';
 import { serveAcceptedTunnel } from './agent.js';
+import { pino } from 'pino';
 import { memoryLogger, startRelay, startTestAgent, startTestServer, waitFor } from './testing.js';
-import type { AgentIdentity, ConnectionInfo } from './server.js';
+import { TunnelRequestError, type AgentIdentity, type ConnectionInfo } from './server.js';
 import type { AgentInfo } from './agent.js';
 
 async function text(body: Readable): Promise<string> {
@@ -160,7 +161,7 @@ test('receptive direction: the server dials the agent and adopts the socket', as
   await once(agentSide, 'listening');
   const stop = new AbortController();
   agentSide.on('connection', (ws) => {
-    void serveAcceptedTunnel(ws, { handler: (_req, res) => res.end('receptive'), info: info('recv') }, stop.signal);
+    void serveAcceptedTunnel(ws, { handler: (_req, res) => res.end('receptive'), info: info('recv'), logger: pino({ level: 'silent' }) }, stop.signal);
   });
   const ws = new WebSocket(`ws://127.0.0.1:${(agentSide.address() as AddressInfo).port}/`, { perMessageDeflate: false });
   ws.on('open', () => server.tunnel.adopt(ws, { agentId: 5, tokenId: 0 }, info('recv')));
@@ -173,6 +174,31 @@ test('receptive direction: the server dials the agent and adopts the socket', as
     stop.abort();
     await waitFor(() => !server.tunnel.isConnected(5), 'the adopted connection to close');
     agentSide.close();
+    await server.close();
+  }
+});
+
+test('a request in flight fails with a typed error when the agent goes away', async () => {
+  const server = await startTestServer();
+  let stopAgent: (() => Promise<void>) | undefined;
+  const agent = startTestAgent({
+    kasAddress: server.url,
+    shutdownGraceMs: 0,
+    handler: () => {
+      // Never answers: the pod goes away first.
+      void stopAgent!();
+    },
+  });
+  stopAgent = agent.stop;
+  try {
+    await waitFor(() => server.tunnel.isConnected(1), 'the connection');
+    await assert.rejects(server.tunnel.request(1, { method: 'GET', path: '/' }), (err: unknown) => {
+      assert.ok(err instanceof TunnelRequestError, String(err));
+      assert.equal(err.status, 503);
+      return true;
+    });
+  } finally {
+    await agent.stop();
     await server.close();
   }
 });

@@ -76,6 +76,8 @@ function handler(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse):
       pump();
       return;
     }
+    case '/throw':
+      throw new Error('handler bug');
     case '/hang':
       res.writeHead(200);
       res.write('started');
@@ -208,4 +210,13 @@ test('a refused upgrade comes back as an ordinary answer', async () => {
   const res = await server.tunnel.upgrade(1, { method: 'GET', path: '/refuse' }, 'websocket');
   assert.equal(res.status, 403);
   assert.equal((await readAll(res.stream)).toString(), 'no exec for you');
+});
+
+test('a handler that throws answers 500 and leaves the connection up', async () => {
+  const res = await server.tunnel.request(1, { method: 'GET', path: '/throw' });
+  assert.equal(res.status, 500);
+  assert.match((await readAll(res.body)).toString(), /internal error/);
+  const ok = await server.tunnel.request(1, { method: 'GET', path: '/hello' });
+  assert.equal(ok.status, 201);
+  await readAll(ok.body);
 });
