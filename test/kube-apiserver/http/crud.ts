@@ -110,7 +110,7 @@ async function readDeleteOptions(req: IncomingMessage, url: URL): Promise<{ prop
   const body = await readBody(req);
   let policy = url.searchParams.get('propagationPolicy') ?? undefined;
   if (body.length > 0) {
-    const parsed = parseStructured(body, 'application/json') as { propagationPolicy?: string; orphanDependents?: boolean };
+    const parsed = parseStructured(body, req.headers['content-type'] ?? 'application/json') as { propagationPolicy?: string; orphanDependents?: boolean };
     policy = parsed.propagationPolicy ?? (parsed.orphanDependents ? 'Orphan' : policy);
   }
   return { propagationPolicy: policy };

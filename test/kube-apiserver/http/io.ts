@@ -2,6 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { decodeKubeProtobuf } from '../api/protobuf/decode.js';
 import { ApiError, badRequest } from '../api/status.js';
 
 const MAX_BODY = 8 * 1024 * 1024;
@@ -20,9 +21,10 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** JSON or YAML (apply-patch+yaml, and kubectl sometimes sends YAML for create). */
 export function parseStructured(body: Buffer, contentType: string | undefined): unknown {
+  // kubectl's typed clients (create, run, auth) send protobuf.
+  if (contentType?.includes('protobuf')) return decodeKubeProtobuf(body);
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty');
-  if (contentType?.includes('protobuf')) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
   try {
     if (contentType?.includes('yaml')) return parseYaml(text) as unknown;
     return JSON.parse(text) as unknown;
