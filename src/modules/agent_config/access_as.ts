@@ -7,6 +7,7 @@ import { describeValue, formatPath, isMapping, quote, type Path } from './descri
 import { readNonEmptyString, readStringList, reportType } from './fields.js';
 import { rejectUnknownKeys } from './keys.js';
 import type { Reporter } from './report.js';
+import { closestKey } from './suggest.js';
 import type { AccessAs, ImpersonateExtra } from './types.js';
 
 const MODES = ['agent', 'ci_job', 'impersonate'] as const;
@@ -54,8 +55,11 @@ function readImpersonate(value: unknown, path: Path, reporter: Reporter): Access
   const before = reporter.errors.length;
   rejectUnknownKeys(value, path, IMPERSONATE_KEYS, reporter);
   let username: string | undefined;
-  if (!('username' in value)) reporter.error(path, `${formatPath(path)} needs "username": the Kubernetes user the agent impersonates.`);
-  else username = readNonEmptyString(value.username, [...path, 'username'], reporter);
+  if ('username' in value) username = readNonEmptyString(value.username, [...path, 'username'], reporter);
+  // After `user: jane` was reported with "did you mean username?", "needs username" would only repeat it.
+  else if (!Object.keys(value).some((key) => closestKey(key, IMPERSONATE_KEYS) === 'username')) {
+    reporter.error(path, `${formatPath(path)} needs "username": the Kubernetes user the agent impersonates.`);
+  }
   const uid = 'uid' in value ? readNonEmptyString(value.uid, [...path, 'uid'], reporter) : undefined;
   const groups = 'groups' in value ? readStringList(value.groups, [...path, 'groups'], reporter, { allowEmpty: true }) : [];
   const extra = 'extra' in value ? readExtra(value.extra, [...path, 'extra'], reporter) : [];

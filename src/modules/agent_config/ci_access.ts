@@ -39,7 +39,7 @@ function readEntryList(value: unknown, path: Path, kind: EntryKind, limit: numbe
     const from = reporter.position([...path, limit])?.line;
     reporter.warning(
       [...path, limit],
-      `${formatPath(path)} has ${value.length} entries and only the first ${limit} are used: ${plural(ignored, 'entry')}` +
+      `${formatPath(path)} has ${value.length} entries and only the first ${limit} are used: ${plural(ignored, 'entry', 'entries')}` +
         `${from === undefined ? '' : ` from line ${from} on`} ${ignored === 1 ? 'is' : 'are'} ignored; ` +
         `authorize a group instead of its projects one by one, or share the list with another agent.`,
     );
