@@ -4,19 +4,31 @@
  */
 import type { Logger } from 'pino';
 import type { KubegateServer } from './app.js';
-import { wireAgents } from './wire_agents.js';
+import { createGitHttpHandler, registerRepositoryFileRoutes } from '../modules/git/server.js';
+import { wireAgents, type AgentWiring } from './wire_agents.js';
 
 export interface RunningModules {
+  agents: AgentWiring;
   stop(): Promise<void>;
 }
 
 export async function wireModules(app: KubegateServer, logger: Logger): Promise<RunningModules> {
   const stops: Array<() => Promise<void>> = [];
-  const agents = wireAgents(app, logger);
+  await wireGit(app, logger);
+  const agents = await wireAgents(app, logger);
   stops.push(() => agents.stop());
   return {
+    agents,
     async stop() {
       for (const stop of stops.reverse()) await stop();
     },
   };
+}
+
+/** Git smart HTTP goes around Fastify (its bodies are pack streams); the files API is a route. */
+async function wireGit(app: KubegateServer, logger: Logger): Promise<void> {
+  const { identity, policy, projects, repositories } = app.services;
+  await repositories.ensureHooks();
+  app.rawHandlers.push(createGitHttpHandler({ identity, policy, projects, repositories, push: app.events.push, logger: logger.child({ module: 'git' }) }));
+  registerRepositoryFileRoutes(app.api, { projects, policy, repositories });
 }
