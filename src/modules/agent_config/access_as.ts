@@ -26,7 +26,7 @@ export function readAccessAs(value: unknown, path: Path, reporter: Reporter): Ac
   }
   const before = reporter.errors.length;
   rejectUnknownKeys(value, path, MODES, reporter);
-  const modes = MODES.filter((mode) => mode in value);
+  const modes = MODES.filter((mode) => Object.hasOwn(value, mode));
   // A misspelled mode was just reported with its suggestion; "sets none" would only repeat it.
   if (modes.length === 0 && reporter.errors.length > before) return undefined;
   if (modes.length !== 1) {
@@ -55,14 +55,14 @@ function readImpersonate(value: unknown, path: Path, reporter: Reporter): Access
   const before = reporter.errors.length;
   rejectUnknownKeys(value, path, IMPERSONATE_KEYS, reporter);
   let username: string | undefined;
-  if ('username' in value) username = readNonEmptyString(value.username, [...path, 'username'], reporter);
+  if (Object.hasOwn(value, 'username')) username = readNonEmptyString(value.username, [...path, 'username'], reporter);
   // After `user: jane` was reported with "did you mean username?", "needs username" would only repeat it.
   else if (!Object.keys(value).some((key) => closestKey(key, IMPERSONATE_KEYS) === 'username')) {
     reporter.error(path, `${formatPath(path)} needs "username": the Kubernetes user the agent impersonates.`);
   }
-  const uid = 'uid' in value ? readNonEmptyString(value.uid, [...path, 'uid'], reporter) : undefined;
-  const groups = 'groups' in value ? readStringList(value.groups, [...path, 'groups'], reporter, { allowEmpty: true }) : [];
-  const extra = 'extra' in value ? readExtra(value.extra, [...path, 'extra'], reporter) : [];
+  const uid = Object.hasOwn(value, 'uid') ? readNonEmptyString(value.uid, [...path, 'uid'], reporter) : undefined;
+  const groups = Object.hasOwn(value, 'groups') ? readStringList(value.groups, [...path, 'groups'], reporter, { allowEmpty: true }) : [];
+  const extra = Object.hasOwn(value, 'extra') ? readExtra(value.extra, [...path, 'extra'], reporter) : [];
   if (reporter.errors.length > before || username === undefined || groups === undefined || extra === undefined) return undefined;
   const out: AccessAs = { kind: 'impersonate', username, groups, extra };
   if (uid !== undefined) out.uid = uid;
@@ -84,10 +84,10 @@ function readExtra(value: unknown, path: Path, reporter: Reporter): ImpersonateE
       return;
     }
     rejectUnknownKeys(item, itemPath, EXTRA_KEYS, reporter);
-    if (!('key' in item)) reporter.error(itemPath, `${formatPath(itemPath)} needs "key": the name of the extra attribute.`);
-    if (!('val' in item)) reporter.error(itemPath, `${formatPath(itemPath)} needs "val": a list of values.`);
-    const key = 'key' in item ? readNonEmptyString(item.key, [...itemPath, 'key'], reporter) : undefined;
-    const val = 'val' in item ? readStringList(item.val, [...itemPath, 'val'], reporter, { allowEmpty: false, emptyFix: 'list at least one value' }) : undefined;
+    if (!Object.hasOwn(item, 'key')) reporter.error(itemPath, `${formatPath(itemPath)} needs "key": the name of the extra attribute.`);
+    if (!Object.hasOwn(item, 'val')) reporter.error(itemPath, `${formatPath(itemPath)} needs "val": a list of values.`);
+    const key = Object.hasOwn(item, 'key') ? readNonEmptyString(item.key, [...itemPath, 'key'], reporter) : undefined;
+    const val = Object.hasOwn(item, 'val') ? readStringList(item.val, [...itemPath, 'val'], reporter, { allowEmpty: false, emptyFix: 'list at least one value' }) : undefined;
     if (key !== undefined && val !== undefined) out.push({ key, val });
   });
   return reporter.errors.length > before ? undefined : out;

@@ -288,3 +288,17 @@ test('the same path under projects and under groups is not a duplicate', () => {
   assert.equal(result.config?.ci_access.projects.length, 1);
   assert.equal(result.config?.ci_access.groups.length, 1);
 });
+
+test('keys named like JavaScript object internals are plain unknown keys, never a way in', () => {
+  const cases = [
+    'ci_access:\n  __proto__:\n    projects:\n      - id: a/b\n',
+    'ci_access:\n  projects:\n    - id: a/b\n      __proto__: {environments: [x]}\n',
+    'ci_access:\n  projects:\n    - id: a/b\n      constructor: {}\n',
+    'ci_access:\n  projects:\n    - id: a/b\n      access_as:\n        toString: {}\n',
+  ];
+  for (const source of cases) {
+    const errors = errorsOf(source);
+    assert.equal(errors.length, 1, `${source}\n${errors.join('\n')}`);
+    assert.match(errors[0]!, /unknown key "(__proto__|constructor|toString)"/);
+  }
+});

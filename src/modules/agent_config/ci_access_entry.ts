@@ -26,19 +26,19 @@ export function readCiAccessEntry(value: unknown, path: Path, kind: EntryKind, r
   rejectUnknownKeys(entry, path, ENTRY_KEYS, reporter);
 
   let id: string | undefined;
-  if (!('id' in entry)) reporter.error(path, `${formatPath(path)} needs an "id": the full path of the ${kind}, for example \`id: ${ID_EXAMPLE[kind]}\`.`);
+  if (!Object.hasOwn(entry, 'id')) reporter.error(path, `${formatPath(path)} needs an "id": the full path of the ${kind}, for example \`id: ${ID_EXAMPLE[kind]}\`.`);
   else id = readNonEmptyString(entry.id, [...path, 'id'], reporter, `a string: the full path of the ${kind} (for example ${ID_EXAMPLE[kind]})`);
 
   const result: Partial<CiAccessEntry> = { line, access_as: DEFAULT_ACCESS_AS, protected_branches_only: false };
-  if ('default_namespace' in entry) result.default_namespace = readNamespace(entry.default_namespace, [...path, 'default_namespace'], reporter);
-  if ('access_as' in entry) result.access_as = readAccessAs(entry.access_as, [...path, 'access_as'], reporter);
-  if ('environments' in entry) {
+  if (Object.hasOwn(entry, 'default_namespace')) result.default_namespace = readNamespace(entry.default_namespace, [...path, 'default_namespace'], reporter);
+  if (Object.hasOwn(entry, 'access_as')) result.access_as = readAccessAs(entry.access_as, [...path, 'access_as'], reporter);
+  if (Object.hasOwn(entry, 'environments')) {
     result.environments = readStringList(entry.environments, [...path, 'environments'], reporter, {
       allowEmpty: false,
       emptyFix: 'list at least one environment ("*" matches every one) or remove the key to allow jobs in any environment',
     });
   }
-  if ('protected_branches_only' in entry) result.protected_branches_only = readBoolean(entry.protected_branches_only, [...path, 'protected_branches_only'], reporter);
+  if (Object.hasOwn(entry, 'protected_branches_only')) result.protected_branches_only = readBoolean(entry.protected_branches_only, [...path, 'protected_branches_only'], reporter);
 
   if (reporter.errors.length > before || id === undefined) return undefined;
   const out: CiAccessEntry = { id, line, access_as: result.access_as!, protected_branches_only: result.protected_branches_only! };

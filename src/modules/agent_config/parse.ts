@@ -92,7 +92,8 @@ function decode(source: string | Uint8Array): string | undefined {
   }
 }
 
+/** Rounded up, so a file one byte over the limit never reads as exactly the limit. */
 function formatKiB(bytes: number): string {
-  const kib = bytes / 1024;
+  const kib = Math.ceil((bytes / 1024) * 10) / 10;
   return `${Number.isInteger(kib) ? kib : kib.toFixed(1)} KiB`;
 }
