@@ -9,7 +9,7 @@ import type { Reporter } from './report.js';
 export function reportType(reporter: Reporter, path: Path, expected: string, found: unknown): void {
   // YAML reads unquoted 123, 1.5 or true as numbers and booleans, which surprises people.
   const hint = typeof found === 'number' || typeof found === 'boolean' ? `; put it in quotes to make it a string` : '';
-  const fix = expected.includes('string') ? hint : '';
+  const fix = /^a (non-empty )?string/.test(expected) ? hint : '';
   reporter.error(path, `${formatPath(path)} must be ${expected}, not ${describeValue(found)}${fix}.`);
 }
 

@@ -28,7 +28,8 @@ export function diagnoseId(id: string, kind: TargetKind, configProjectRootNamesp
 /** `https://host/group/project.git` or `host.tld/group/-/tree/main` → `group/project`. */
 function urlPath(id: string): string | undefined {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(id);
-  const hostLike = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?\//i.test(id) && !withScheme;
+  // Without a scheme only obvious host names count: group paths may contain dots too (`my.team/app`).
+  const hostLike = /^(www|gitlab)\.[^/]+\//i.test(id) && !withScheme;
   if (!withScheme && !hostLike) return undefined;
   let pathname: string;
   try {

@@ -77,6 +77,7 @@ test('project ids that match nothing grant nothing, with a warning saying why an
     ['https://gitlab.example.com/Root/sub/deep-app.git', /it is a URL, and ids are full paths; did you mean "Root\/sub\/deep-app"\?/],
     ['gitlab.example.com/root/app/-/tree/main', /it is a URL, and ids are full paths; did you mean "Root\/App"\?/],
     ['https://gitlab.example.com/nowhere/else', /it is a URL, and ids are full paths; write the project's full path/],
+    ['my.team/app', /"my\.team\/app" grants nothing: no project has this full path/],
     ['42', /"42" grants nothing: it is a number, and ids are full paths, not numeric ids/],
     ['root/app.git', /it ends with "\.git"; did you mean "Root\/App"\?/],
     [' root/app', /it has spaces around it; did you mean "Root\/App"\?/],
