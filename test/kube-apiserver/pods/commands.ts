@@ -310,6 +310,7 @@ async function runPipeline(io: Io, commands: SimpleCommand[]): Promise<number> {
     const captured: Buffer[] = [];
     let out: (c: Buffer | string) => void = pipe ? (c) => pipe.write(c) : io.out;
     if (cmd.stdoutFile) out = (c) => captured.push(Buffer.from(c));
+    else if (cmd.stdoutToStderr) out = io.err;
     const err = cmd.stderrToStdout ? out : cmd.stderrFile ? (c: Buffer | string) => captured.push(Buffer.from(c)) : io.err;
     let cmdStdin = stdin;
     if (cmd.stdinFile) {

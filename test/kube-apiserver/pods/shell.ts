@@ -7,6 +7,7 @@ export interface SimpleCommand {
   stdinFile?: string;
   stdoutFile?: { path: string; append: boolean };
   stderrToStdout?: boolean;
+  stdoutToStderr?: boolean;
   stderrFile?: { path: string; append: boolean };
 }
 
@@ -77,8 +78,8 @@ function tokenize(script: string, env: Record<string, string>): Token[] {
     } else if (ch === '#' && !inWord) {
       while (i < script.length && script[i] !== '\n') i++;
     } else {
-      const three = script.slice(i, i + 4);
-      const op = ['2>&1', '>>', '&&', '||', '2>', ';', '\n', '|', '>', '<', '&'].find((o) => three.startsWith(o) && !(o === '2>' || o === '2>&1' ? inWord : false));
+      const ahead = script.slice(i, i + 4);
+      const op = ['2>&1', '1>&2', '>&2', '>>', '&&', '||', '2>', ';', '\n', '|', '>', '<', '&'].find((o) => ahead.startsWith(o) && !(o.length > 2 || o === '2>' ? inWord : false));
       if (op) {
         flush();
         tokens.push({ kind: 'op', value: op === '\n' || op === '&' ? ';' : op });
@@ -136,6 +137,10 @@ export function parseScript(script: string, env: Record<string, string>): Pipeli
         break;
       case '2>&1':
         cmd.stderrToStdout = true;
+        break;
+      case '>&2':
+      case '1>&2':
+        cmd.stdoutToStderr = true;
         break;
     }
   }
