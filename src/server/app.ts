@@ -80,6 +80,7 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
   const upgradeHandlers: UpgradeHandler[] = [];
   let server!: http.Server;
   let ready = false;
+  const upgradedSockets = new Set<Duplex>();
 
   const api = createApi({
     logger,
@@ -93,6 +94,9 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
         ? https.createServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey!) }, dispatch)
         : http.createServer(dispatch);
       server.on('upgrade', function dispatchUpgrade(req, socket, head) {
+        // Upgraded sockets leave the HTTP server's bookkeeping; track them for shutdown.
+        upgradedSockets.add(socket);
+        socket.once('close', () => upgradedSockets.delete(socket));
         for (const handle of upgradeHandlers) if (handle(req, socket, head)) return;
         socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"404 Not Found: no upgrade endpoint here"}');
       });
@@ -162,14 +166,18 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
     },
     async close(drainMs = DRAIN_TIMEOUT_MS) {
       ready = false;
-      const timer = setTimeout(() => server.closeAllConnections(), drainMs);
-      timer.unref();
-      // Fastify's close stops accepting and waits for in-flight requests; idle
-      // keep-alive connections are closed right away so they do not hold shutdown.
-      const closing = api.close();
+      // Stop accepting; `closed` settles when the last connection has ended. Idle
+      // keep-alive connections go at once, in-flight requests may finish until the
+      // drain deadline, then everything still open (streams included) is cut.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await closing;
+      const timer = setTimeout(function cutRemainingConnections() {
+        server.closeAllConnections();
+        for (const socket of upgradedSockets) socket.destroy();
+      }, drainMs);
+      await closed;
       clearTimeout(timer);
+      await api.close();
       await store.close();
     },
     rawHandlers,

@@ -8,15 +8,23 @@ import type { KubegateServer } from './app.js';
 import { AgentService } from '../modules/agents/server.js';
 import { registerAgentRoutes } from '../modules/agents/api.js';
 import { createTunnelServer, TUNNEL_PATH, type TunnelServer } from '../modules/tunnel/server.js';
+import { AgentConfigurations } from '../modules/agents/configuration.js';
 
 export interface AgentWiring {
   agents: AgentService;
   tunnel: TunnelServer;
+  configurations: AgentConfigurations;
   stop(): Promise<void>;
 }
 
-export function wireAgents(app: KubegateServer, logger: Logger): AgentWiring {
+export async function wireAgents(app: KubegateServer, logger: Logger): Promise<AgentWiring> {
   const agents = new AgentService(app.store.db);
+  const configurations = new AgentConfigurations(app.store.db, app.services.repositories, logger.child({ module: 'agent_config' }));
+  // Every push to a default branch re-reads the configurations of that project's agents.
+  const unsubscribe = app.events.push.subscribe(function reloadAgentConfigurations(event) {
+    return configurations.onPush(event, (projectId) => agents.list(projectId));
+  });
+  for (const agent of await agents.all()) await configurations.reload(agent);
   const tunnel = createTunnelServer({
     logger,
     authenticate: async function authenticateAgent(token) {
@@ -37,13 +45,17 @@ export function wireAgents(app: KubegateServer, logger: Logger): AgentWiring {
     projects: app.services.projects,
     connections: async (agentId) => tunnel.connections(agentId),
     configuration: async (agentId) => {
-      const row = await app.store.db.selectFrom('agent_configurations').select(['errors', 'warnings']).where('agent_id', '=', agentId).executeTakeFirst();
-      return row ? { errors: JSON.parse(row.errors) as unknown[], warnings: JSON.parse(row.warnings) as unknown[] } : { errors: [], warnings: [] };
+      const state = await configurations.inForce(agentId);
+      return { errors: state.errors, warnings: state.warnings, commit: state.commit };
+    },
+    onAgentRegistered: async (agent) => {
+      await configurations.reload(agent);
     },
     onTokenRevoked: async (token) => {
       tunnel.closeTokenConnections(token.id, 'the agent token was revoked');
     },
     onAgentDeleted: async (agent) => {
+      configurations.forget(agent.id);
       tunnel.closeAgentConnections(agent.id, 'the agent was deleted');
     },
   });
@@ -51,7 +63,9 @@ export function wireAgents(app: KubegateServer, logger: Logger): AgentWiring {
   return {
     agents,
     tunnel,
+    configurations,
     async stop() {
+      unsubscribe();
       tunnel.close();
     },
   };

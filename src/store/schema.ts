@@ -130,6 +130,23 @@ export interface AgentConfigurationsTable {
   updated_at: string;
 }
 
+export interface CiJobsTable {
+  id: Generated<number>;
+  project_id: number;
+  pipeline_id: number;
+  name: string;
+  ref: string;
+  /** Derived from the project's protected branches when the job was created. */
+  ref_protected: Bool;
+  environment_id: number | null;
+  user_id: number;
+  /** SHA-256 of the job token, hex. */
+  token_digest: string;
+  status: 'running' | 'success' | 'failed' | 'canceled';
+  created_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   namespaces: NamespacesTable;
@@ -142,6 +159,7 @@ export interface Database {
   agents: AgentsTable;
   agent_tokens: AgentTokensTable;
   agent_configurations: AgentConfigurationsTable;
+  ci_jobs: CiJobsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -156,3 +174,4 @@ export type ProjectUpdate = Updateable<ProjectsTable>;
 export type Agent = Selectable<AgentsTable>;
 export type AgentToken = Selectable<AgentTokensTable>;
 export type AgentConfigurationRow = Selectable<AgentConfigurationsTable>;
+export type CiJob = Selectable<CiJobsTable>;

@@ -27,6 +27,8 @@ export interface AgentConnectionView {
 export interface ConfigurationView {
   errors: unknown[];
   warnings: unknown[];
+  /** The commit of the configuration in force, if any. */
+  commit: string | null;
 }
 
 export interface AgentRouteDeps {
@@ -39,6 +41,8 @@ export interface AgentRouteDeps {
   /** Called after a token was revoked or an agent deleted, to close their connections. */
   onTokenRevoked(token: AgentToken): Promise<void>;
   onAgentDeleted(agent: Agent): Promise<void>;
+  /** A new agent's file may already be in the repository: read it. */
+  onAgentRegistered(agent: Agent): Promise<void>;
 }
 
 const newAgent = z.object({ name: z.string() });
@@ -124,6 +128,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     const project = await projectFor(request, request.params.id, ACCESS.maintainer, 'register agents');
     const body = parse(newAgent, request.body);
     const agent = await agents.register(project, body.name, request.actor.user?.id ?? null);
+    await deps.onAgentRegistered(agent);
     request.log.info({ agentId: agent.id, agent: agent.name, project: project.full_path }, 'agent registered');
     return reply.status(201).send(await agentJson(agent, project));
   });

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Engine } from '../db.js';
 import { foundation } from './0001_foundation.js';
 import { agents } from './0002_agents.js';
+import { ciJobs } from './0003_ci_jobs.js';
 
 /**
  * Versioned migrations, applied in name order at start. Never edit one that has shipped:
@@ -11,6 +12,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
   const all: Record<string, Migration> = {
     '0001_foundation': foundation(engine),
     '0002_agents': agents(engine),
+    '0003_ci_jobs': ciJobs(engine),
   };
   return { getMigrations: async () => all };
 }

@@ -1,0 +1,101 @@
+/**
+ * CI jobs: what a pipeline runner creates for each job it runs. The job token is the
+ * job's identity (GitLab's `CI_JOB_TOKEN`): stored as a digest, valid only while the job
+ * runs. `ref_protected` is derived here from the project's protected branches; a caller
+ * can never claim it.
+ */
+import type { Kysely } from 'kysely';
+import type { CiJob, Database, Environment, EnvironmentTier, Project, User } from '../../store/schema.js';
+import { now, transaction } from '../../store/db.js';
+import { badRequest, notFound, unauthorized } from '../../lib/errors.js';
+import { TOKEN_PREFIX, digestToken, generateToken } from '../identity/tokens.js';
+import type { ProjectService } from '../projects/server.js';
+import { invalidBranchPattern } from '../projects/protected_branches.js';
+
+export interface NewJob {
+  ref: string;
+  name?: string | undefined;
+  pipeline_id?: number | undefined;
+  environment?: string | undefined;
+  environment_tier?: EnvironmentTier | undefined;
+}
+
+/** A running job with everything authorization needs, loaded once per request. */
+export interface JobContext {
+  job: CiJob;
+  project: Project;
+  user: User;
+  environment: Environment | null;
+}
+
+export class JobService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly projects: ProjectService,
+  ) {}
+
+  async create(project: Project, user: User, input: NewJob): Promise<{ context: JobContext; token: string }> {
+    const problem = invalidBranchPattern(input.ref);
+    if (problem || input.ref.includes('*')) throw badRequest(`ref ${problem ?? "cannot contain '*'"}`);
+    const environment = input.environment === undefined ? null : await this.projects.ensureEnvironment(project.id, input.environment, input.environment_tier);
+    const refProtected = await this.projects.isRefProtected(project.id, input.ref);
+    const token = generateToken(TOKEN_PREFIX.job);
+    const job = await transaction(this.db, async (trx) => {
+      const pipelineId = input.pipeline_id ?? (await nextPipelineId(trx));
+      return trx
+        .insertInto('ci_jobs')
+        .values({
+          project_id: project.id,
+          pipeline_id: pipelineId,
+          name: input.name ?? 'job',
+          ref: input.ref,
+          ref_protected: refProtected ? 1 : 0,
+          environment_id: environment?.id ?? null,
+          user_id: user.id,
+          token_digest: digestToken(token),
+          status: 'running',
+          created_at: now(),
+          finished_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+    return { context: { job, project, user, environment }, token };
+  }
+
+  async find(projectId: number, jobId: number): Promise<CiJob> {
+    const job = await this.db.selectFrom('ci_jobs').selectAll().where('project_id', '=', projectId).where('id', '=', jobId).executeTakeFirst();
+    if (!job) throw notFound('Job');
+    return job;
+  }
+
+  /** Ends the job; its token stops working at once. */
+  async finish(job: CiJob, status: 'success' | 'failed' | 'canceled' = 'success'): Promise<CiJob> {
+    if (job.status !== 'running') return job;
+    return this.db.updateTable('ci_jobs').set({ status, finished_at: now() }).where('id', '=', job.id).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /**
+   * The running job a token belongs to, with its project, user and environment. Unknown
+   * and finished tokens are refused with a message that says which.
+   */
+  async authenticate(token: string): Promise<JobContext> {
+    if (!token.startsWith(TOKEN_PREFIX.job)) throw unauthorized('401 Unauthorized: this is not a CI job token');
+    const job = await this.db.selectFrom('ci_jobs').selectAll().where('token_digest', '=', digestToken(token)).executeTakeFirst();
+    if (!job) throw unauthorized('401 Unauthorized: the job token is not valid');
+    if (job.status !== 'running') throw unauthorized(`401 Unauthorized: job ${job.id} has finished (${job.status}); its token no longer works`);
+    return this.load(job);
+  }
+
+  async load(job: CiJob): Promise<JobContext> {
+    const project = await this.db.selectFrom('projects').selectAll().where('id', '=', job.project_id).executeTakeFirstOrThrow();
+    const user = await this.db.selectFrom('users').selectAll().where('id', '=', job.user_id).executeTakeFirstOrThrow();
+    const environment = job.environment_id === null ? null : ((await this.db.selectFrom('environments').selectAll().where('id', '=', job.environment_id).executeTakeFirst()) ?? null);
+    return { job, project, user, environment };
+  }
+}
+
+async function nextPipelineId(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('ci_jobs').select((eb) => eb.fn.max('pipeline_id').as('max')).executeTakeFirst();
+  return Number(row?.max ?? 0) + 1;
+}
