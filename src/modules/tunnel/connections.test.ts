@@ -226,18 +226,23 @@ test('a connection that misses heartbeats is dropped on both sides', async () =>
   const log = memoryLogger();
   const reasons: string[] = [];
   server.tunnel.on('disconnect', (_c, reason) => reasons.push(reason));
+  let agentConnected = 0;
   const agent = startTestAgent({
     kasAddress: `ws://127.0.0.1:${relay.port}/-/kubernetes-agent/`,
     heartbeatIntervalMs: 20,
     heartbeatTimeoutMs: 200,
     logger: log.logger,
+    onConnected: () => agentConnected++,
   });
   try {
-    await waitFor(() => server.tunnel.isConnected(1), 'the connection');
+    // Both ends must be up: a freeze during the handshake would test the dial timeout.
+    await waitFor(() => server.tunnel.isConnected(1) && agentConnected === 1, 'the connection');
     relay.freeze();
     await waitFor(() => reasons.length === 1, 'the server to drop the connection');
     assert.match(reasons[0]!, /missed its heartbeats/);
-    await waitFor(() => /the server missed its heartbeats/.test(log.text()), 'the agent to drop the connection');
+    await waitFor(() => /the server missed its heartbeats/.test(log.text()), 'the agent to drop the connection').catch((err: unknown) => {
+      throw new Error(`${String(err)}; agent log: ${log.text()}`);
+    });
     relay.thaw();
     await waitFor(() => server.tunnel.isConnected(1), 'the reconnection');
   } finally {

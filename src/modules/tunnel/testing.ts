@@ -166,13 +166,19 @@ export async function startRelay(targetPort: number): Promise<{ port: number; fr
     client.pipe(upstream);
     upstream.pipe(client);
     const end = (): void => {
+      // A frozen relay passes nothing on, not even a close: each side must notice alone.
+      if (frozen) return;
       pairs.delete(pair);
       client.destroy();
       upstream.destroy();
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    if (frozen) end();
+    if (frozen) {
+      client.destroy();
+      upstream.destroy();
+      pairs.delete(pair);
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
