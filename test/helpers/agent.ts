@@ -69,7 +69,11 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
         parsed = { msg: line, unparsed: true };
       }
       logs.push(parsed);
-      for (const w of waiters) if (w.match(parsed)) (waiters.delete(w), w.resolve(parsed));
+      for (const w of waiters) {
+        if (!w.match(parsed)) continue;
+        waiters.delete(w);
+        w.resolve(parsed);
+      }
     }
   });
   let stderr = '';
