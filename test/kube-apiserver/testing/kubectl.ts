@@ -15,6 +15,8 @@ export interface KubeconfigOptions {
   caCert: string;
   token: string;
   namespace?: string;
+  /** Written as the user's as / as-uid / as-groups / as-user-extra (what --as* flags set). */
+  impersonate?: { user: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
 }
 
 export interface KubectlEnv {
@@ -29,10 +31,19 @@ export function kubeconfigYaml(options: KubeconfigOptions): string {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: 'sim', cluster: { server: options.server, 'certificate-authority-data': Buffer.from(options.caCert).toString('base64') } }],
-    users: [{ name: 'sim-user', user: { token: options.token } }],
+    users: [{ name: 'sim-user', user: { token: options.token, ...impersonation(options.impersonate) } }],
     contexts: [{ name: 'sim', context: { cluster: 'sim', user: 'sim-user', ...(options.namespace ? { namespace: options.namespace } : {}) } }],
     'current-context': 'sim',
   });
+}
+
+function impersonation(i: KubeconfigOptions['impersonate']): Record<string, unknown> {
+  if (!i) return {};
+  const out: Record<string, unknown> = { as: i.user };
+  if (i.uid) out['as-uid'] = i.uid;
+  if (i.groups) out['as-groups'] = i.groups;
+  if (i.extra) out['as-user-extra'] = i.extra;
+  return out;
 }
 
 /** A temp dir with a kubeconfig and HOME; call cleanup() when done. */
