@@ -87,7 +87,8 @@ export async function runTunnelAgent(options: TunnelAgentOptions, signal: AbortS
       await dialTunnel(
         {
           url: options.kasAddress,
-          token: options.token,
+          // A token read from a file often ends with a newline, which no header may carry.
+          token: options.token.trim(),
           info,
           ...(options.caCert ? { caCert: options.caCert } : {}),
           ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),

@@ -180,16 +180,14 @@ test('receptive direction: the server dials the agent and adopts the socket', as
 
 test('a request in flight fails with a typed error when the agent goes away', async () => {
   const server = await startTestServer();
-  let stopAgent: (() => Promise<void>) | undefined;
   const agent = startTestAgent({
     kasAddress: server.url,
     shutdownGraceMs: 0,
     handler: () => {
       // Never answers: the pod goes away first.
-      void stopAgent!();
+      void agent.stop();
     },
   });
-  stopAgent = agent.stop;
   try {
     await waitFor(() => server.tunnel.isConnected(1), 'the connection');
     await assert.rejects(server.tunnel.request(1, { method: 'GET', path: '/' }), (err: unknown) => {
