@@ -18,6 +18,10 @@ import { spdyCommandSession } from './spdy-remotecommand.js';
 import { WS_REMOTECOMMAND_PROTOCOLS, websocketCommandStreams } from './ws-remotecommand.js';
 
 export const PORTFORWARD_TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
+// `/` is not a token character, so the ws library refuses the real name in
+// Sec-WebSocket-Protocol. We swap in a stand-in for negotiation and put the
+// real name back into the 101 response headers.
+const TUNNEL_STAND_IN = 'spdy-3.1-portforward.k8s.io';
 const PORTFORWARD_WS_PROTOCOLS = ['v4.channel.k8s.io', 'portforward.k8s.io'];
 
 const offered = new WeakMap<IncomingMessage, string[]>();
@@ -45,6 +49,10 @@ function validate(ctx: SimContext, info: RequestInfo, options: CommandOptions): 
 
 export function createUpgradeHandler(ctx: SimContext) {
   const wss = new WebSocketServer({ noServer: true, handleProtocols: chooseProtocol, perMessageDeflate: false });
+  wss.on('headers', function restoreTunnelProtocol(headers) {
+    const i = headers.findIndex((h) => h.toLowerCase() === `sec-websocket-protocol: ${TUNNEL_STAND_IN}`);
+    if (i >= 0) headers[i] = `Sec-WebSocket-Protocol: ${PORTFORWARD_TUNNEL_PROTOCOL}`;
+  });
   const live = new Set<WebSocket>();
   ctx.shutdown.addEventListener('abort', () => {
     for (const ws of live) ws.terminate();
@@ -73,12 +81,14 @@ export function createUpgradeHandler(ctx: SimContext) {
     const upgrade = (req.headers.upgrade ?? '').toLowerCase();
 
     if (upgrade === 'websocket') {
-      offered.set(req, kind === 'portforward' ? [PORTFORWARD_TUNNEL_PROTOCOL, ...PORTFORWARD_WS_PROTOCOLS] : WS_REMOTECOMMAND_PROTOCOLS);
+      offered.set(req, kind === 'portforward' ? [TUNNEL_STAND_IN, ...PORTFORWARD_WS_PROTOCOLS] : WS_REMOTECOMMAND_PROTOCOLS);
+      const requested = req.headers['sec-websocket-protocol'];
+      if (requested) req.headers['sec-websocket-protocol'] = requested.split(',').map((p) => (p.trim() === PORTFORWARD_TUNNEL_PROTOCOL ? TUNNEL_STAND_IN : p.trim())).join(', ');
       wss.handleUpgrade(req, socket, head, function onWebSocket(ws) {
         live.add(ws);
         ws.on('close', () => live.delete(ws));
         if (kind === 'portforward') {
-          if (ws.protocol === PORTFORWARD_TUNNEL_PROTOCOL) {
+          if (ws.protocol === TUNNEL_STAND_IN) {
             // kubectl ≥ 1.31 tunnels SPDY inside binary WebSocket messages.
             servePortForwardSpdy(ctx, info, createWebSocketStream(ws));
           } else {

@@ -28,7 +28,7 @@ export async function startFixture(options: KubeApiServerOptions = {}): Promise<
     sim,
     admin,
     envFor,
-    k: (args, options) => kubectl(admin, [...args, REQUEST_TIMEOUT], options),
+    k: (args, options) => kubectl(admin, [REQUEST_TIMEOUT, ...args], options),
     async close() {
       await sim.close();
       await Promise.all(envs.map((e) => e.cleanup()));
