@@ -16,6 +16,7 @@ import { TokenAuthenticator } from './auth/tokens.js';
 import type { RequestRecord, SimContext } from './context.js';
 import { fluxCrds, startCrdController } from './controllers/crds.js';
 import { startDeploymentController } from './controllers/deployments.js';
+import { startTokenController } from './controllers/sa-tokens.js';
 import { createRequestHandler } from './http/handler.js';
 import { NODE_NAME, PodRuntime } from './pods/runtime.js';
 import { ProxyTargets, type TcpTarget } from './streams/targets.js';
@@ -89,6 +90,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
 
   const stopCrds = startCrdController(store, registry);
   const stopDeployments = startDeploymentController(store, objects, registry);
+  const stopTokens = startTokenController(store, tokens, tls.caCert);
 
   function defFor(apiVersion: string, kind: string) {
     const def = registry.byKind(apiVersion, kind);
@@ -207,6 +209,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     async close() {
       shutdown.abort();
       stopDeployments();
+      stopTokens();
       stopCrds();
       pods.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VIRTUAL_KINDS } from '../api/resources.js';
 import { ApiError, badRequest, toApiError } from '../api/status.js';
 import type { SimContext } from '../context.js';
+import { handleTokenRequest } from '../controllers/sa-tokens.js';
 import { handleLogs } from '../pods/logs-http.js';
 import { handleServiceProxy } from '../streams/service-proxy.js';
 import { handleCrud } from './crud.js';
@@ -91,6 +92,7 @@ async function route(ctx: SimContext, req: IncomingMessage, res: ServerResponse,
       throw badRequest('Upgrade request required');
     }
   }
+  if (def.group === '' && def.plural === 'serviceaccounts' && info.subresource === 'token') return handleTokenRequest(ctx, req, res, info);
   if (info.subresource === 'proxy') return handleServiceProxy(ctx, req, res, url, info, def);
   if (info.verb === 'watch') return handleWatch(ctx, req, res, url, info, def);
   return handleCrud(ctx, req, res, url, info, def);
