@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Namespace } from '../../store/schema.js';
 import { intLike, parse } from '../../lib/validate.js';
+import { unauthorized } from '../../lib/errors.js';
 import { paginate } from '../../lib/http.js';
 import type { GroupService } from './server.js';
 import type { MemberService } from '../identity/members.js';
@@ -70,6 +71,8 @@ export function registerGroupRoutes(app: FastifyInstance, deps: GroupRouteDeps):
   });
 
   app.post<{ Params: { id: string } }>('/api/v4/groups/:id/members', async function addGroupMember(request, reply) {
+    // Writes need a signed-in caller: 401 before any lookup, as GitLab's authenticate!.
+    if (!request.actor.user) throw unauthorized();
     const group = await groups.findVisible(request.actor, request.params.id);
     const body = parse(newMember, request.body);
     const level = await policy.namespaceAccess(request.actor.user, group.id);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Environment, Namespace, Project, ProtectedBranch } from '../../store/schema.js';
 import { intLike, parse } from '../../lib/validate.js';
 import { paginate } from '../../lib/http.js';
-import { badRequest, notFound } from '../../lib/errors.js';
+import { badRequest, notFound, unauthorized } from '../../lib/errors.js';
 import type { ProjectService } from './server.js';
 import type { GroupService } from '../groups/server.js';
 import type { MemberService } from '../identity/members.js';
@@ -92,6 +92,8 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ProjectRouteDe
   });
 
   app.post<WithId>('/api/v4/projects/:id/members', async function addProjectMember(request, reply) {
+    // Writes need a signed-in caller: 401 before any lookup, as GitLab's authenticate!.
+    if (!request.actor.user) throw unauthorized();
     const project = await projects.findVisible(request.actor, request.params.id);
     const body = parse(newMember, request.body);
     const level = await policy.projectAccess(request.actor.user, project);
@@ -108,6 +110,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ProjectRouteDe
   });
 
   app.post<WithId>('/api/v4/projects/:id/protected_branches', async function protectBranch(request, reply) {
+    if (!request.actor.user) throw unauthorized();
     const project = await projects.findVisible(request.actor, request.params.id);
     const { name } = parse(z.object({ name: z.string() }), request.body);
     return reply.status(201).send(protectedBranchJson(await projects.protectBranch(request.actor, project, name)));
@@ -120,12 +123,14 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ProjectRouteDe
   });
 
   app.delete<{ Params: { id: string; name: string } }>('/api/v4/projects/:id/protected_branches/:name', async function unprotectBranch(request, reply) {
+    if (!request.actor.user) throw unauthorized();
     const project = await projects.findVisible(request.actor, request.params.id);
     await projects.unprotectBranch(request.actor, project, request.params.name);
     return reply.status(204).send();
   });
 
   app.post<WithId>('/api/v4/projects/:id/environments', async function createEnvironment(request, reply) {
+    if (!request.actor.user) throw unauthorized();
     const project = await projects.findVisible(request.actor, request.params.id);
     const body = parse(newEnvironment, request.body);
     return reply.status(201).send(environmentJson(await projects.createEnvironment(request.actor, project, body)));
