@@ -6,9 +6,11 @@ import type { Logger } from 'pino';
 import type { KubegateServer } from './app.js';
 import { createGitHttpHandler, registerRepositoryFileRoutes } from '../modules/git/server.js';
 import { wireAgents, type AgentWiring } from './wire_agents.js';
+import { wireCi, type CiWiring } from './wire_ci.js';
 
 export interface RunningModules {
   agents: AgentWiring;
+  ci: CiWiring;
   stop(): Promise<void>;
 }
 
@@ -17,8 +19,11 @@ export async function wireModules(app: KubegateServer, logger: Logger): Promise<
   await wireGit(app, logger);
   const agents = await wireAgents(app, logger);
   stops.push(() => agents.stop());
+  const ci = wireCi(app, agents, logger);
+  stops.push(() => ci.stop());
   return {
     agents,
+    ci,
     async stop() {
       for (const stop of stops.reverse()) await stop();
     },

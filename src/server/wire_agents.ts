@@ -29,7 +29,10 @@ export async function wireAgents(app: KubegateServer, logger: Logger): Promise<A
     logger,
     authenticate: async function authenticateAgent(token) {
       const result = await agents.authenticateToken(token);
-      return 'refused' in result ? null : result;
+      if (!('refused' in result)) return result;
+      return result.refused === 'revoked'
+        ? { refused: 'the agent token was revoked; create a new token for this agent and update the agent\'s token secret' }
+        : null;
     },
   });
 

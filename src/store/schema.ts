@@ -147,6 +147,20 @@ export interface CiJobsTable {
   finished_at: string | null;
 }
 
+export interface AuditEventsTable {
+  id: Generated<number>;
+  time: string;
+  /** e.g. `k8s_proxy_request`. */
+  kind: string;
+  agent_id: number | null;
+  job_id: number | null;
+  project_id: number | null;
+  user_id: number | null;
+  status: number;
+  /** The whole event as JSON. */
+  details: string;
+}
+
 export interface Database {
   users: UsersTable;
   namespaces: NamespacesTable;
@@ -160,6 +174,7 @@ export interface Database {
   agent_tokens: AgentTokensTable;
   agent_configurations: AgentConfigurationsTable;
   ci_jobs: CiJobsTable;
+  audit_events: AuditEventsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -175,3 +190,4 @@ export type Agent = Selectable<AgentsTable>;
 export type AgentToken = Selectable<AgentTokensTable>;
 export type AgentConfigurationRow = Selectable<AgentConfigurationsTable>;
 export type CiJob = Selectable<CiJobsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;

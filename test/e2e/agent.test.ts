@@ -90,7 +90,7 @@ test('two agent processes with one token make two connections; revoking the toke
     assert.equal(revoked.status, 204);
     await eventually(async () => ((await connections(server, projectId, agentId)).length === 0 ? true : undefined), 5_000, 'connections closed after revocation');
     // Reconnect attempts are refused, and the agent's log says why.
-    await a.waitForLog((l) => typeof l.msg === 'string' && /revoked/.test(l.msg) && /cannot connect/.test(l.msg), 20_000);
+    await a.waitForLog((l) => typeof l.msg === 'string' && /the agent token was revoked/.test(l.msg) && /cannot connect/.test(l.msg), 20_000);
     const after = await server.api('GET', `/projects/${projectId}/cluster_agents/${agentId}/tokens/${tokenId}`);
     assert.equal(after.body.status, 'revoked');
     await Promise.all([a.stop(), b.stop()]);

@@ -24,6 +24,8 @@ export interface AgentOptions {
   token: string;
   sim: KubeApiSimulator;
   podName?: string;
+  /** The server's CA file, for wss:// with a private CA. */
+  caCertFile?: string;
   extraArgs?: string[];
   env?: NodeJS.ProcessEnv;
 }
@@ -40,7 +42,7 @@ export async function agentKubeconfig(sim: KubeApiSimulator): Promise<string> {
 export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
   const kubeconfig = await agentKubeconfig(options.sim);
   const kas = `${options.serverUrl.replace(/^http/, 'ws')}/-/kubernetes-agent/`;
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--kas-address', kas, '--kubeconfig', kubeconfig, ...(options.extraArgs ?? [])], {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--kas-address', kas, '--kubeconfig', kubeconfig, ...(options.caCertFile ? ['--kas-ca-cert-file', options.caCertFile] : []), ...(options.extraArgs ?? [])], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

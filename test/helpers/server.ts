@@ -6,6 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { getTlsMaterial } from '../kube-apiserver/api/certs.js';
 import { createKubegateServer, type KubegateServer } from '../../src/server/app.js';
 import { wireModules, type RunningModules } from '../../src/server/modules.js';
 import { serverConfig, type ServerFlags } from '../../src/server/config.js';
@@ -18,9 +21,14 @@ export interface TestServer {
   url: string;
   dataDir: string;
   rootToken: string;
+  /** With `tls`: the CA to trust, and the file holding it. */
+  caCert?: string;
+  caCertFile?: string;
   /** Every log line the server wrote, parsed. */
   logs: Array<Record<string, unknown>>;
   api: ApiClient;
+  /** fetch() against the server (trusting its test CA), `path` relative to its URL. */
+  fetch(path: string, init?: Parameters<typeof undiciFetch>[1]): ReturnType<typeof undiciFetch>;
   /** Stops the server; the data dir stays until `cleanup`. */
   stop(): Promise<void>;
   /** Stops the server and removes the data dir. */
@@ -30,19 +38,37 @@ export interface TestServer {
 export interface StartOptions extends ServerFlags {
   /** Reuse a data dir (restart tests); default a fresh temporary one. */
   dataDir?: string;
+  /** Serve HTTPS with a certificate from a private test CA (its PEM is `caCert`). */
+  tls?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kubegate-test-')));
   const logs: Array<Record<string, unknown>> = [];
+  let caCert: string | undefined;
+  let caCertFile: string | undefined;
+  const tlsFlags: ServerFlags = {};
+  if (options.tls) {
+    const material = await getTlsMaterial();
+    const dir = join(dataDir, 'test-tls');
+    await mkdir(dir, { recursive: true });
+    // The chain ends with the CA, as an operator with a private CA would configure it.
+    await writeFile(join(dir, 'chain.pem'), `${material.cert.trim()}\n${material.caCert.trim()}\n`);
+    await writeFile(join(dir, 'key.pem'), material.key, { mode: 0o600 });
+    await writeFile(join(dir, 'ca.pem'), material.caCert);
+    tlsFlags.tlsCert = join(dir, 'chain.pem');
+    tlsFlags.tlsKey = join(dir, 'key.pem');
+    caCert = material.caCert;
+    caCertFile = join(dir, 'ca.pem');
+  }
   const destination = new Writable({
     write(chunk, _enc, done) {
       for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
-  const config = serverConfig({ listen: '127.0.0.1:0', ...options, dataDir }, { KUBEGATE_ROOT_TOKEN: ROOT_TOKEN, ...options.env });
+  const config = serverConfig({ listen: '127.0.0.1:0', ...tlsFlags, ...options, dataDir }, { KUBEGATE_ROOT_TOKEN: ROOT_TOKEN, ...options.env });
   const logger = createLogger('kubegate-server', { destination, level: 'debug' });
   const app = await createKubegateServer(config, logger);
   let modules: RunningModules | undefined;
@@ -70,8 +96,10 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     url,
     dataDir,
     rootToken: ROOT_TOKEN,
+    ...(caCert ? { caCert, caCertFile } : {}),
     logs,
-    api: apiClient(url, ROOT_TOKEN),
+    api: apiClient(url, ROOT_TOKEN, caCert),
+    fetch: (path, init) => undiciFetch(`${url}${path}`, { ...init, ...(caCert ? { dispatcher: new Agent({ connect: { ca: caCert } }) } : {}) }),
     stop,
     async close() {
       await stop();
@@ -82,7 +110,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
 
 export interface ApiResponse<T = any> {
   status: number;
-  headers: Headers;
+  headers: { get(name: string): string | null };
   body: T;
 }
 
@@ -92,7 +120,8 @@ export interface ApiClient {
 }
 
 /** A tiny client for `/api/v4`; `token` null sends no credentials. */
-export function apiClient(baseUrl: string, defaultToken: string | null): ApiClient {
+export function apiClient(baseUrl: string, defaultToken: string | null, caCert?: string): ApiClient {
+  const dispatcher = caCert ? new Agent({ connect: { ca: caCert } }) : undefined;
   const call = async (method: string, path: string, body?: unknown, token: string | null = defaultToken): Promise<ApiResponse> => {
     const headers: Record<string, string> = {};
     if (token) headers['PRIVATE-TOKEN'] = token;
@@ -101,7 +130,7 @@ export function apiClient(baseUrl: string, defaultToken: string | null): ApiClie
       headers['Content-Type'] = 'application/json';
       payload = typeof body === 'string' ? body : JSON.stringify(body);
     }
-    const res = await fetch(`${baseUrl}/api/v4${path}`, { method, headers, body: payload });
+    const res = await undiciFetch(`${baseUrl}/api/v4${path}`, { method, headers, body: payload, ...(dispatcher ? { dispatcher } : {}) });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -112,6 +141,6 @@ export function apiClient(baseUrl: string, defaultToken: string | null): ApiClie
     return { status: res.status, headers: res.headers, body: parsed };
   };
   const client = call as ApiClient;
-  client.as = (token) => apiClient(baseUrl, token);
+  client.as = (token) => apiClient(baseUrl, token, caCert);
   return client;
 }

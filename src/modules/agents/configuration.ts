@@ -31,12 +31,23 @@ export class AgentConfigurations {
   private readonly cache = new Map<number, ConfigurationState>();
   /** Loads per agent run one after another, so an older read never overwrites a newer one. */
   private readonly queues = new Map<number, Promise<unknown>>();
+  private readonly changeListeners = new Set<(agentId: number) => void>();
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly repositories: RepositoryStore,
     private readonly logger: Logger,
   ) {}
+
+  /** Called after an agent's configuration (or its problems) changed or it was forgotten. */
+  onChange(listener: (agentId: number) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(agentId: number): void {
+    for (const listener of this.changeListeners) listener(agentId);
+  }
 
   /** The configuration in force (empty when the agent has never had a good file). */
   async inForce(agentId: number): Promise<ConfigurationState> {
@@ -63,6 +74,7 @@ export class AgentConfigurations {
 
   forget(agentId: number): void {
     this.cache.delete(agentId);
+    this.changed(agentId);
   }
 
   /** Reloads the agents of a project whose default branch was pushed. */
@@ -109,6 +121,7 @@ export class AgentConfigurations {
       .onConflict((oc) => oc.column('agent_id').doUpdateSet(row))
       .execute();
     this.cache.set(agent.id, state);
+    this.changed(agent.id);
     const log = this.logger.child({ agentId: agent.id, agent: agent.name, project: project.full_path, commit: file?.commitId });
     if (parsed.errors.length > 0) log.warn({ errors: parsed.errors.map((e) => e.message) }, 'agent configuration rejected; the previous one stays in force');
     else log.info({ warnings: warnings.length }, 'agent configuration in force');

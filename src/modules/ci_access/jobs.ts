@@ -29,6 +29,14 @@ export interface JobContext {
 }
 
 export class JobService {
+  private readonly finishedListeners = new Set<(job: CiJob) => void>();
+
+  /** Called after a job finished, e.g. to forget cached authorizations of its token. */
+  onFinished(listener: (job: CiJob) => void): () => void {
+    this.finishedListeners.add(listener);
+    return () => this.finishedListeners.delete(listener);
+  }
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly projects: ProjectService,
@@ -72,7 +80,9 @@ export class JobService {
   /** Ends the job; its token stops working at once. */
   async finish(job: CiJob, status: 'success' | 'failed' | 'canceled' = 'success'): Promise<CiJob> {
     if (job.status !== 'running') return job;
-    return this.db.updateTable('ci_jobs').set({ status, finished_at: now() }).where('id', '=', job.id).returningAll().executeTakeFirstOrThrow();
+    const finished = await this.db.updateTable('ci_jobs').set({ status, finished_at: now() }).where('id', '=', job.id).returningAll().executeTakeFirstOrThrow();
+    for (const listener of this.finishedListeners) listener(finished);
+    return finished;
   }
 
   /**

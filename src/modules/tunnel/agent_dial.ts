@@ -127,6 +127,9 @@ function zeroMask(mask: Buffer): void {
 function describeRefusal(status: number, body: string): string {
   const detail = body ? `: ${body}` : '';
   if (status === 401) {
+    // The server says why when it knows (e.g. "the agent token was revoked; …").
+    const reason = body.trim().replace(/^the agent token was rejected:\s*/, '');
+    if (reason) return `the agent token was rejected (401): ${reason}`;
     return 'the agent token was rejected (401): it is revoked or wrong; create a new token for this agent and update the agent\'s secret';
   }
   if (status === 404) return `the server has no agent endpoint at this address (404); check --kas-address, it should end with /-/kubernetes-agent/${detail}`;

@@ -8,7 +8,11 @@ export interface AgentIdentity {
   tokenId: number;
 }
 
-export type Authenticate = (token: string) => Promise<AgentIdentity | null>;
+/**
+ * Null refuses with the generic message; `{ refused }` refuses with that message (e.g.
+ * "the agent token was revoked"), which the agent logs as the reason.
+ */
+export type Authenticate = (token: string) => Promise<AgentIdentity | { refused: string } | null>;
 
 /** Why an upgrade was refused; `message` is written to the agent's log as it is. */
 export interface Refusal {
@@ -35,6 +39,7 @@ export async function checkAgentToken(
   if (!token) return { refusal: { status: 401, message: MISSING_TOKEN } };
   try {
     const identity = await authenticate(token);
+    if (identity && 'refused' in identity) return { refusal: { status: 401, message: identity.refused } };
     if (identity) return { identity };
     return { refusal: { status: 401, message: REJECTED_TOKEN } };
   } catch (err) {

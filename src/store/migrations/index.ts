@@ -3,6 +3,7 @@ import type { Engine } from '../db.js';
 import { foundation } from './0001_foundation.js';
 import { agents } from './0002_agents.js';
 import { ciJobs } from './0003_ci_jobs.js';
+import { audit } from './0004_audit.js';
 
 /**
  * Versioned migrations, applied in name order at start. Never edit one that has shipped:
@@ -13,6 +14,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0001_foundation': foundation(engine),
     '0002_agents': agents(engine),
     '0003_ci_jobs': ciJobs(engine),
+    '0004_audit': audit(engine),
   };
   return { getMigrations: async () => all };
 }

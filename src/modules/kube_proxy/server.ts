@@ -1,0 +1,254 @@
+/**
+ * The Kubernetes API proxy for CI jobs (`/-/kubernetes-agent/k8s-proxy/`). Every request
+ * is authenticated and authorized, stripped of the caller's credentials, given the
+ * identity the agent configuration chose, and sent through the tunnel to one connected
+ * pod of the agent. Anything that goes wrong fails closed with a Kubernetes `Status`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, type Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { isKubegateError } from '../../lib/errors.js';
+import type { TunnelServer } from '../tunnel/server.js';
+import { TunnelAbortedError } from '../tunnel/server.js';
+import type { AuditLog, ProxyAuditEvent } from '../audit/server.js';
+import { ProxyAuthorizer, type Authorized } from './auth.js';
+import { requestInfo } from './request_info.js';
+import { sendStatus, sendStatusOnSocket } from './status.js';
+import { IDENTITY_HEADER, encodeIdentity } from './shared.js';
+
+export const PROXY_PREFIX = '/-/kubernetes-agent/k8s-proxy';
+/** How long the agent may take to start answering (not to finish: watches run for hours). */
+export const RESPONSE_HEADERS_TIMEOUT_MS = 60_000;
+
+/** Request headers that never leave the server: the caller's credentials and hop-by-hop ones. */
+const STRIPPED = new Set(['authorization', 'cookie', 'proxy-authorization', 'host', 'connection', 'upgrade', 'keep-alive', 'te', 'transfer-encoding', 'proxy-connection', IDENTITY_HEADER]);
+const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+
+export interface KubeProxyDeps {
+  authorizer: ProxyAuthorizer;
+  tunnel: TunnelServer;
+  audit: AuditLog;
+  logger: Logger;
+}
+
+export interface KubeProxy {
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+}
+
+export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
+  const log = deps.logger.child({ module: 'kube_proxy' });
+
+  function upstreamPath(url: string): string | null {
+    if (url !== PROXY_PREFIX && !url.startsWith(`${PROXY_PREFIX}/`) && !url.startsWith(`${PROXY_PREFIX}?`)) return null;
+    const rest = url.slice(PROXY_PREFIX.length);
+    return rest.startsWith('/') ? rest : `/${rest}`;
+  }
+
+  /** Refuses caller impersonation: it is set by the agent configuration only. */
+  function impersonationAttempt(req: IncomingMessage): string | undefined {
+    return Object.keys(req.headers).find((h) => h.startsWith('impersonate-'));
+  }
+
+  function forwardHeaders(req: IncomingMessage, auth: Authorized): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || STRIPPED.has(name) || name.startsWith('impersonate-')) continue;
+      out[name] = value;
+    }
+    out[IDENTITY_HEADER] = encodeIdentity(auth.identity);
+    return out;
+  }
+
+  function auditEvent(auth: Authorized, method: string, path: string, status: number, started: number, bytesIn: number, bytesOut: number, error?: string): ProxyAuditEvent {
+    const info = requestInfo(method, path);
+    return {
+      kind: 'k8s_proxy_request',
+      time: new Date(started).toISOString(),
+      job: auth.ctx.job.id,
+      pipeline: auth.ctx.job.pipeline_id,
+      project: { id: auth.ctx.project.id, path: auth.ctx.project.full_path },
+      user: { id: auth.ctx.user.id, username: auth.ctx.user.username },
+      agent: { id: auth.grant.agent.id, name: auth.grant.agent.name },
+      access_as: auth.grant.accessAs.kind,
+      verb: info.verb,
+      api_group: info.apiGroup,
+      api_version: info.apiVersion,
+      resource: info.resource,
+      subresource: info.subresource,
+      namespace: info.namespace,
+      name: info.name,
+      status,
+      bytes_in: bytesIn,
+      bytes_out: bytesOut,
+      duration_ms: Date.now() - started,
+      ...(error ? { error } : {}),
+    };
+  }
+
+  function refusalStatus(err: unknown): { code: number; message: string } {
+    if (isKubegateError(err)) {
+      const code = err.code === 'timeout' ? 504 : err.status;
+      return { code, message: err.message };
+    }
+    log.error({ err }, 'k8s proxy request failed');
+    return { code: 500, message: 'internal error in the proxy; the request was not forwarded (see the server log)' };
+  }
+
+  async function proxyRequest(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const started = Date.now();
+    const attempt = impersonationAttempt(req);
+    if (attempt) {
+      sendStatus(res, 403, `impersonation is set by the agent configuration only; remove the ${attempt} header (kubectl --as/--as-group)`);
+      return;
+    }
+    let auth: Authorized;
+    try {
+      auth = await deps.authorizer.authorize(req.headers);
+    } catch (err) {
+      const { code, message } = refusalStatus(err);
+      sendStatus(res, code, message);
+      return;
+    }
+    const controller = new AbortController();
+    let bytesIn = 0;
+    let bytesOut = 0;
+    // The caller went away: cancel the request through the tunnel, so the agent and the
+    // Kubernetes API stop working for nobody.
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const headerTimer = setTimeout(() => controller.abort(new Error('timeout')), RESPONSE_HEADERS_TIMEOUT_MS);
+    let status = 0;
+    try {
+      const bodyless = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || (req.headers['content-length'] === '0' && !req.headers['transfer-encoding']);
+      const answer = await deps.tunnel.request(auth.grant.agent.id, {
+        method: req.method ?? 'GET',
+        path,
+        headers: forwardHeaders(req, auth),
+        body: bodyless ? null : req.pipe(new Transform({ transform: function countIn(chunk: Buffer, _enc, done) { bytesIn += chunk.length; done(null, chunk); } })),
+        signal: controller.signal,
+      });
+      clearTimeout(headerTimer);
+      status = answer.status;
+      const headers: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value === undefined || name.startsWith(':') || HOP_BY_HOP_RESPONSE.has(name)) continue;
+        headers[name] = value;
+      }
+      res.writeHead(answer.status, headers);
+      // Streams (watch, logs -f) must reach kubectl as they come.
+      res.flushHeaders();
+      answer.body.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
+      answer.body.pipe(res);
+      await new Promise<void>((resolve) => {
+        const done = () => resolve();
+        res.once('close', done);
+        answer.body.once('error', () => {
+          res.destroy();
+          done();
+        });
+      });
+      deps.audit.record(auditEvent(auth, req.method ?? 'GET', path, status, started, bytesIn, bytesOut));
+    } catch (err) {
+      clearTimeout(headerTimer);
+      if (err instanceof TunnelAbortedError || controller.signal.aborted) {
+        const timedOut = controller.signal.reason instanceof Error && controller.signal.reason.message === 'timeout';
+        if (timedOut) {
+          status = 504;
+          sendStatus(res, 504, `agent ${auth.grant.agent.id} ("${auth.grant.agent.name}") did not answer within ${RESPONSE_HEADERS_TIMEOUT_MS / 1000} s; check the agent's logs and the cluster's API server`);
+        } else status = 499;
+      } else {
+        const { code, message } = refusalStatus(err);
+        status = code;
+        sendStatus(res, code, message);
+      }
+      deps.audit.record(auditEvent(auth, req.method ?? 'GET', path, status, started, bytesIn, bytesOut, (err as Error).message));
+    }
+  }
+
+  async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, path: string): Promise<void> {
+    const started = Date.now();
+    const attempt = impersonationAttempt(req);
+    if (attempt) {
+      sendStatusOnSocket(socket, 403, `impersonation is set by the agent configuration only; remove the ${attempt} header (kubectl --as/--as-group)`);
+      return;
+    }
+    let auth: Authorized;
+    try {
+      auth = await deps.authorizer.authorize(req.headers);
+    } catch (err) {
+      const { code, message } = refusalStatus(err);
+      sendStatusOnSocket(socket, code, message);
+      return;
+    }
+    const controller = new AbortController();
+    socket.once('close', () => controller.abort());
+    let bytesIn = head.length;
+    let bytesOut = 0;
+    let status = 0;
+    try {
+      const answer = await deps.tunnel.upgrade(
+        auth.grant.agent.id,
+        { method: req.method ?? 'GET', path, headers: forwardHeaders(req, auth), signal: controller.signal },
+        String(req.headers.upgrade ?? ''),
+      );
+      status = answer.status;
+      const lines = [status === 101 ? 'HTTP/1.1 101 Switching Protocols' : `HTTP/1.1 ${status} Upstream Answer`];
+      if (status === 101) lines.push('Connection: Upgrade', `Upgrade: ${req.headers.upgrade}`);
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value === undefined || name.startsWith(':') || HOP_BY_HOP_RESPONSE.has(name)) continue;
+        for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
+      }
+      if (status !== 101) lines.push('Connection: close');
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      const stream = answer.stream;
+      if (status === 101 && head.length > 0) stream.write(head);
+      stream.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
+      stream.pipe(socket);
+      if (status === 101) {
+        socket.on('data', (chunk: Buffer) => (bytesIn += chunk.length));
+        socket.pipe(stream);
+      }
+      await new Promise<void>((resolve) => {
+        const end = () => {
+          stream.destroy();
+          socket.destroy();
+          resolve();
+        };
+        socket.once('close', end);
+        stream.once('close', end);
+        socket.once('error', end);
+        stream.once('error', end);
+      });
+      deps.audit.record(auditEvent(auth, req.method ?? 'GET', path, status, started, bytesIn, bytesOut));
+    } catch (err) {
+      const { code, message } = refusalStatus(err);
+      status = controller.signal.aborted ? 499 : code;
+      sendStatusOnSocket(socket, code, message);
+      deps.audit.record(auditEvent(auth, req.method ?? 'GET', path, status, started, bytesIn, bytesOut, (err as Error).message));
+    }
+  }
+
+  return {
+    handleRequest(req, res) {
+      const path = upstreamPath(req.url ?? '');
+      if (path === null) return false;
+      proxyRequest(req, res, path).catch((err: unknown) => {
+        log.error({ err }, 'k8s proxy request crashed');
+        sendStatus(res, 500, 'internal error in the proxy (see the server log)');
+      });
+      return true;
+    },
+    handleUpgrade(req, socket, head) {
+      const path = upstreamPath(req.url ?? '');
+      if (path === null) return false;
+      socket.on('error', () => undefined);
+      proxyUpgrade(req, socket, head, path).catch((err: unknown) => {
+        log.error({ err }, 'k8s proxy upgrade crashed');
+        socket.destroy();
+      });
+      return true;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Wires CI access: jobs and their tokens, allowed agents, and job kubeconfigs.
+ */
+import { readFileSync } from 'node:fs';
+import type { KubegateServer } from './app.js';
+import type { AgentWiring } from './wire_agents.js';
+import { JobService } from '../modules/ci_access/jobs.js';
+import { CiAccessService } from '../modules/ci_access/server.js';
+import { registerCiRoutes } from '../modules/ci_access/api.js';
+import type { DeployCluster } from '../modules/ci_access/kubeconfig.js';
+import type { JobContext } from '../modules/ci_access/jobs.js';
+import { caToAdvertise } from './tls_trust.js';
+import { AuditLog } from '../modules/audit/server.js';
+import { registerAuditRoutes } from '../modules/audit/api.js';
+import { ProxyAuthorizer } from '../modules/kube_proxy/auth.js';
+import { createKubeProxy } from '../modules/kube_proxy/server.js';
+import type { Logger } from 'pino';
+
+export interface CiWiring {
+  jobs: JobService;
+  access: CiAccessService;
+  audit: AuditLog;
+  stop(): Promise<void>;
+}
+
+export interface CiWiringDeps {
+  /** The certificate-based cluster that applies to a job, if any. */
+  deployCluster?: (ctx: JobContext) => Promise<DeployCluster | null>;
+}
+
+export function wireCi(app: KubegateServer, agents: AgentWiring, logger: Logger, deps: CiWiringDeps = {}): CiWiring {
+  const jobs = new JobService(app.store.db, app.services.projects);
+  const access = new CiAccessService(app.store.db, app.services.policy, agents.configurations);
+  const serverCa = app.config.tlsCert ? caToAdvertise(readFileSync(app.config.tlsCert, 'utf8')) : null;
+  registerCiRoutes(app.api, {
+    jobs,
+    access,
+    projects: app.services.projects,
+    identity: app.services.identity,
+    externalUrl: () => app.config.externalUrl,
+    serverCa: () => serverCa,
+    deployCluster: deps.deployCluster ?? (async () => null),
+  });
+  const audit = new AuditLog(app.store.db, logger.child({ module: 'audit' }));
+  registerAuditRoutes(app.api, audit);
+  const authorizer = new ProxyAuthorizer({
+    authenticateJob: (token) => jobs.authenticate(token),
+    grantFor: (ctx, agentId) => access.grantFor(ctx, agentId),
+  });
+  // A finished job or a changed configuration must take effect on the next request.
+  const offFinished = jobs.onFinished(() => authorizer.invalidate());
+  const offChanged = agents.configurations.onChange(() => authorizer.invalidate());
+  const proxy = createKubeProxy({ authorizer, tunnel: agents.tunnel, audit, logger });
+  app.rawHandlers.push(proxy.handleRequest);
+  app.upgradeHandlers.push(proxy.handleUpgrade);
+  return {
+    jobs,
+    access,
+    audit,
+    async stop() {
+      offFinished();
+      offChanged();
+      await audit.close();
+    },
+  };
+}
