@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { forbidden, unauthorized } from '../../lib/errors.js';
 import { intLike, pagination, parse } from '../../lib/validate.js';
 import type { AuditLog } from './server.js';
