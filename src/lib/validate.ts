@@ -39,7 +39,10 @@ function describeValue(v: unknown): string {
 }
 
 /** An integer given as a JSON number or as a string of digits (GitLab accepts both). */
-export const intLike = z.union([z.number().int(), z.string().regex(/^\d+$/, 'must be an integer').transform(Number)]);
+export const intLike = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)], {
+  // One message for the union, not zod's "invalid input": say what is wrong and what fits.
+  error: (issue) => (issue.input === undefined ? 'is missing' : 'must be an integer (a number or a string of digits)'),
+});
 
 export const booleanLike = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
