@@ -12,7 +12,7 @@ import { handleCrud } from './crud.js';
 import { apiGroup, apiGroupList, apiResourceList, coreVersions, versionInfo } from './discovery.js';
 import { writeError, writeJson } from './io.js';
 import { openApiV3GroupVersion, openApiV3Root } from './openapi.js';
-import { identify, requestUrl } from './pipeline.js';
+import { identify, recordRequest, requestUrl } from './pipeline.js';
 import { handleReview } from './reviews.js';
 import { handleWatch } from './watch.js';
 
@@ -23,19 +23,19 @@ function notFoundPath(): ApiError {
 export function createRequestHandler(ctx: SimContext) {
   return async function handleKubeRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req);
-    let record: { code: number } | undefined;
+    const record = recordRequest(ctx, req, url);
+    // Streams (watch, logs -f) log their status when headers go out, not when they end.
     res.on('finish', () => {
-      if (record && record.code === 0) record.code = res.statusCode;
+      if (record.code === 0) record.code = res.statusCode;
     });
     try {
-      const identified = identify(ctx, req, url);
-      record = identified.record;
+      const identified = identify(ctx, req, url, record);
       await route(ctx, req, res, url, identified);
+      if (res.headersSent && record.code === 0) record.code = res.statusCode;
     } catch (err) {
       const apiErr = toApiError(err);
       if (apiErr.code >= 500) console.error('kube-apiserver simulator: internal error', err);
-      const last = ctx.requests[ctx.requests.length - 1];
-      if (last && last.path === url.pathname) last.code = apiErr.code;
+      record.code = apiErr.code;
       writeError(res, apiErr);
     }
   };

@@ -21,8 +21,11 @@ export function requestUrl(req: IncomingMessage): URL {
   return new URL(req.url ?? '/', 'https://kube-apiserver.invalid');
 }
 
-/** Records the request and runs the filter chain; throws ApiError on any refusal (record.code is set by the caller). */
-export function identify(ctx: SimContext, req: IncomingMessage, url: URL): Identified {
+/** The request log keeps the newest entries only, so long benchmarks do not grow memory without bound. */
+export const REQUEST_LOG_LIMIT = 10_000;
+
+/** Adds a request to the log; the caller fills in `code` when the response is known. */
+export function recordRequest(ctx: SimContext, req: IncomingMessage, url: URL): RequestRecord {
   const info = parseRequestInfo(req.method ?? 'GET', url);
   const record: RequestRecord = {
     time: new Date().toISOString(),
@@ -41,6 +44,13 @@ export function identify(ctx: SimContext, req: IncomingMessage, url: URL): Ident
   };
   if (req.headers.upgrade) record.upgrade = req.headers.upgrade;
   ctx.requests.push(record);
+  if (ctx.requests.length > REQUEST_LOG_LIMIT) ctx.requests.splice(0, ctx.requests.length - REQUEST_LOG_LIMIT);
+  return record;
+}
+
+/** Runs the filter chain, filling in the record; throws ApiError on any refusal. */
+export function identify(ctx: SimContext, req: IncomingMessage, url: URL, record: RequestRecord): Identified {
+  const info = parseRequestInfo(req.method ?? 'GET', url);
   const authenticatedUser = ctx.tokens.authenticate(req);
   record.authenticatedUser = authenticatedUser;
   record.user = authenticatedUser;

@@ -9,7 +9,7 @@ import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { badRequest, toApiError } from '../api/status.js';
 import type { SimContext } from '../context.js';
 import { rawErrorResponse } from '../http/io.js';
-import { identify, requestUrl } from '../http/pipeline.js';
+import { identify, recordRequest, requestUrl } from '../http/pipeline.js';
 import type { RequestInfo } from '../http/request-info.js';
 import { acceptSpdy } from '../spdy/handshake.js';
 import { servePortForwardSpdy, servePortForwardWebSocketChannels } from './portforward.js';
@@ -62,21 +62,20 @@ export function createUpgradeHandler(ctx: SimContext) {
   return function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const url = requestUrl(req);
+    const record = recordRequest(ctx, req, url);
     let info: RequestInfo;
     let options: CommandOptions;
     try {
-      info = identify(ctx, req, url).info;
+      info = identify(ctx, req, url, record).info;
       options = commandOptions(url);
       validate(ctx, info, options);
     } catch (err) {
       const apiErr = toApiError(err);
-      const last = ctx.requests[ctx.requests.length - 1];
-      if (last) last.code = apiErr.code;
+      record.code = apiErr.code;
       socket.end(rawErrorResponse(apiErr));
       return;
     }
-    const record = ctx.requests[ctx.requests.length - 1];
-    if (record) record.code = 101;
+    record.code = 101;
     const kind = info.subresource;
     const upgrade = (req.headers.upgrade ?? '').toLowerCase();
 
