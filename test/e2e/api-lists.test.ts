@@ -98,7 +98,7 @@ describe('environments', () => {
     ['prod', undefined, 'prod', 'production'],
     ['qa', undefined, 'qa', 'testing'],
     ['sandbox', undefined, 'sandbox', 'other'],
-    ['9-lives', undefined, 'env-9-lives-oclwd9', 'other'],
+    ['9-lives', undefined, 'env-9-lives-oclwd9', 'production'], // 'live' in the name: GitLab guesses production,
     ['a-very-long-environment-name-indeed', undefined, 'a-very-long-envir-8xini4', 'other'],
     ['canary', 'production', 'canary', 'production'],
   ];
