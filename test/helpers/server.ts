@@ -18,6 +18,8 @@ export const ROOT_TOKEN = 'kgpat-test-root-token-0123456789';
 
 export interface TestServer {
   app: KubegateServer;
+  /** The wired modules (agents, CI …), for tests that look inside. */
+  modules: RunningModules;
   url: string;
   dataDir: string;
   rootToken: string;
@@ -93,6 +95,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
   };
   return {
     app,
+    modules: modules!,
     url,
     dataDir,
     rootToken: ROOT_TOKEN,
@@ -110,7 +113,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
 
 export interface ApiResponse<T = any> {
   status: number;
-  headers: { get(name: string): string | null };
+  headers: Headers;
   body: T;
 }
 
@@ -138,7 +141,8 @@ export function apiClient(baseUrl: string, defaultToken: string | null, caCert?:
     } catch {
       // not JSON (e.g. YAML or plain text): keep the text
     }
-    return { status: res.status, headers: res.headers, body: parsed };
+    // undici's Headers is the same class as the global one, with its own type declaration.
+    return { status: res.status, headers: res.headers as unknown as Headers, body: parsed };
   };
   const client = call as ApiClient;
   client.as = (token) => apiClient(baseUrl, token, caCert);
