@@ -137,3 +137,58 @@ async function rawUpgrade(url: string, headers: Record<string, string>): Promise
     socket.on('error', reject);
   });
 }
+
+test('the agent reaches a TLS server with a private CA through an HTTP CONNECT proxy', async () => {
+  const server = await startTestServer({ tls: true });
+  const { createServer, connect } = await import('node:net');
+  const tunnels: string[] = [];
+  // A minimal CONNECT proxy, as corporate networks have.
+  const proxy = createServer(function connectProxy(client) {
+    client.once('data', (chunk: Buffer) => {
+      const m = /^CONNECT ([^ ]+) HTTP\/1\.1/.exec(chunk.toString('latin1'));
+      if (!m) return client.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n');
+      tunnels.push(m[1]!);
+      const [host, port] = m[1]!.split(':');
+      const upstream = connect(Number(port), host!, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+  const proxyPort = (proxy.address() as { port: number }).port;
+  try {
+    const { projectId, agentId, token } = await registerAgent(server, 'behind-proxy');
+    const agent = await startAgent({
+      serverUrl: server.url,
+      token,
+      sim,
+      caCertFile: server.caCertFile!,
+      env: { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}`, NO_PROXY: 'example.invalid' },
+    });
+    agents.push(agent);
+    await eventually(async () => ((await connections(server, projectId, agentId)).length === 1 ? true : undefined), 20_000, 'agent connected through the proxy');
+    assert.deepEqual(tunnels, [`127.0.0.1:${new URL(server.url).port}`]);
+    await agent.stop();
+  } finally {
+    proxy.close();
+    await server.close();
+  }
+});
+
+test('without the CA the agent refuses the server\'s certificate and says so', async () => {
+  const server = await startTestServer({ tls: true });
+  try {
+    const { token } = await registerAgent(server, 'no-ca');
+    const agent = await startAgent({ serverUrl: server.url, token, sim });
+    agents.push(agent);
+    const line = await agent.waitForLog((l) => typeof l.msg === 'string' && /cannot connect/.test(l.msg));
+    assert.match(line.msg, /certificate/i);
+    await agent.stop();
+  } finally {
+    await server.close();
+  }
+});
