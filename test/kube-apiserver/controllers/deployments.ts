@@ -14,7 +14,7 @@ const DEPLOYMENTS = 'apps/deployments';
 const REPLICASETS = 'apps/replicasets';
 const PODS = '/pods';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 function templateHash(template: unknown): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';

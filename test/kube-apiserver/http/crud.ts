@@ -10,6 +10,7 @@ import { isPlainObject, type KubeObject } from '../api/types.js';
 import type { SimContext } from '../context.js';
 import { parseStructured, readBody, wantsTable, writeJson } from './io.js';
 import type { RequestInfo } from './request-info.js';
+import { applyScale, scaleOf } from './scale.js';
 import { buildTable } from './table.js';
 
 export function filterObjects(objects: KubeObject[], url: URL): KubeObject[] {
@@ -156,24 +157,4 @@ async function handlePatch(ctx: SimContext, req: IncomingMessage, res: ServerRes
   obj.metadata.resourceVersion ??= existing.metadata.resourceVersion;
   const updated = ctx.objects.update(def, obj, { dryRun, subresource: info.subresource });
   return respondObject(ctx, req, res, url, def, info.apiVersion, updated);
-}
-
-function scaleOf(obj: KubeObject): unknown {
-  const spec = (obj.spec ?? {}) as { replicas?: number };
-  const status = (obj.status ?? {}) as { replicas?: number };
-  return {
-    kind: 'Scale',
-    apiVersion: 'autoscaling/v1',
-    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
-    spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0 },
-  };
-}
-
-function applyScale(ctx: SimContext, def: ResourceDef, ns: string | undefined, name: string, scale: KubeObject): KubeObject {
-  const current = ctx.objects.get(def, ns, name);
-  const replicas = (scale.spec as { replicas?: number } | undefined)?.replicas;
-  if (typeof replicas !== 'number') throw badRequest('spec.replicas is required');
-  (current.spec as { replicas?: number }).replicas = replicas;
-  return ctx.objects.update(def, current);
 }

@@ -27,7 +27,7 @@ export function age(timestamp: string | undefined, now = Date.now()): string {
   return `${Math.floor(hours / 24)}d`;
 }
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 function podRow(pod: Obj): unknown[] {
   const statuses: Obj[] = pod.status?.containerStatuses ?? [];
