@@ -192,3 +192,31 @@ test('without the CA the agent refuses the server\'s certificate and says so', a
     await server.close();
   }
 });
+
+test('the agent serves liveness, readiness (connected or not) and metrics', async () => {
+  const server = await startTestServer();
+  const { createServer } = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  try {
+    const { token } = await registerAgent(server, 'observed');
+    const agent = await startAgent({ serverUrl: server.url, token, sim, extraArgs: ['--observability-listen', `127.0.0.1:${port}`] });
+    agents.push(agent);
+    const base = `http://127.0.0.1:${port}`;
+    await eventually(async () => ((await fetch(`${base}/readiness`)).status === 200 ? true : undefined), 20_000, 'agent ready');
+    assert.equal((await fetch(`${base}/liveness`)).status, 200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /kubegate_agent_tunnel_connections 1/);
+    // Without the server the agent stays alive but is no longer ready.
+    await server.stop();
+    await eventually(async () => ((await fetch(`${base}/readiness`)).status === 503 ? true : undefined), 20_000, 'agent not ready');
+    assert.equal((await fetch(`${base}/liveness`)).status, 200);
+    await agent.stop();
+  } finally {
+    await server.close();
+  }
+});
