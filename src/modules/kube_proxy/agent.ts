@@ -67,6 +67,8 @@ export function createKubeProxyHandler(kube: KubeConnection, logger: Logger): Tu
       if (head.length > 0) stream.write(head);
       socket.pipe(stream);
       stream.pipe(socket);
+      socket.on('data', (c: Buffer) => process.stderr.write(`DBG sim->agent ${c.length}\n`));
+      stream.on('data', (c: Buffer) => process.stderr.write(`DBG server->agent ${c.length} head=${head.length}\n`));
       const end = () => {
         socket.destroy();
         stream.destroy();
@@ -102,8 +104,11 @@ function outgoingHeaders(req: http2.Http2ServerRequest, kube: KubeConnection): h
     if (DROPPED.has(name) || name.startsWith('impersonate-')) continue;
     out[name] = value;
   }
+  // Every request must say whom it acts for; a request without that is refused rather
+  // than sent with the agent's own (usually broader) rights.
   const identity = req.headers[IDENTITY_HEADER];
-  if (typeof identity === 'string') Object.assign(out, impersonationHeaders(decodeIdentity(identity)));
+  if (typeof identity !== 'string') throw new Error('the request carries no identity; refusing to act with the agent\'s own rights');
+  Object.assign(out, impersonationHeaders(decodeIdentity(identity)));
   if (kube.bearerToken) out.authorization = `Bearer ${kube.bearerToken()}`;
   return out;
 }
