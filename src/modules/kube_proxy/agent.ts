@@ -67,8 +67,6 @@ export function createKubeProxyHandler(kube: KubeConnection, logger: Logger): Tu
       if (head.length > 0) stream.write(head);
       socket.pipe(stream);
       stream.pipe(socket);
-      socket.on('data', (c: Buffer) => process.stderr.write(`DBG sim->agent ${c.length}\n`));
-      stream.on('data', (c: Buffer) => process.stderr.write(`DBG server->agent ${c.length} head=${head.length}\n`));
       const end = () => {
         socket.destroy();
         stream.destroy();

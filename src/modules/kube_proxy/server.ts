@@ -204,10 +204,10 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);
       const stream = answer.stream;
       if (status === 101 && head.length > 0) stream.write(head);
-      stream.on('data', (chunk: Buffer) => { bytesOut += chunk.length; console.error('DBG server<-agent', chunk.length); });
+      stream.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
       stream.pipe(socket);
       if (status === 101) {
-        socket.on('data', (chunk: Buffer) => { bytesIn += chunk.length; console.error('DBG client->server', chunk.length); });
+        socket.on('data', (chunk: Buffer) => (bytesIn += chunk.length));
         socket.pipe(stream);
       }
       await new Promise<void>((resolve) => {
