@@ -28,6 +28,8 @@ export interface RequestRecord {
   subresource: string;
   name: string;
   code: number;
+  /** '2.0' or '1.1'. */
+  httpVersion: string;
   upgrade?: string;
 }
 

@@ -30,6 +30,7 @@ describe('kube-apiserver simulator: resources', () => {
     assert.equal(cm.metadata.labels.tier, 'gold');
     assert.equal(cm.metadata.annotations.note, 'hello');
     assert.match(cm.metadata.uid, /^[0-9a-f-]{36}$/);
+    assert.equal(f.sim.requests.at(-1)?.httpVersion, '2.0', 'kubectl negotiates HTTP/2 as with a real server');
 
     const byLabel = await f.k(['get', 'configmaps', '-l', 'tier=gold', '-o', 'name']);
     assert.equal(byLabel.stdout.trim(), 'configmap/one');

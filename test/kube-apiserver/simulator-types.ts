@@ -15,6 +15,8 @@ export interface KubeApiServerOptions {
   podLogIntervalMs?: number;
   /** Install the Flux GitRepository/Receiver CRDs at start (default true). */
   fluxCrds?: boolean;
+  /** Offer HTTP/2 (ALPN h2) besides HTTP/1.1, like the real server (default true). */
+  http2?: boolean;
   /** Fixed admin token instead of a random one. */
   adminToken?: string;
 }

@@ -2,8 +2,6 @@
 // HTTPS server, and exposes the test-facing API (KubeApiSimulator).
 
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:https';
-import type { Socket } from 'node:net';
 import { ObjectService } from './api/objects.js';
 import { ResourceRegistry, splitApiVersion } from './api/resources.js';
 import { notFound } from './api/status.js';
@@ -18,6 +16,7 @@ import { fluxCrds, startCrdController } from './controllers/crds.js';
 import { startDeploymentController } from './controllers/deployments.js';
 import { startTokenController } from './controllers/sa-tokens.js';
 import { createRequestHandler } from './http/handler.js';
+import { listenKubeHttpServer } from './http/server.js';
 import { NODE_NAME, PodRuntime } from './pods/runtime.js';
 import { ProxyTargets } from './streams/targets.js';
 import type { KubeApiServerOptions, KubeApiSimulator } from './simulator-types.js';
@@ -70,24 +69,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const adminToken = options.adminToken ?? `admin-${randomBytes(16).toString('hex')}`;
   tokens.add(adminToken, { username: 'kubernetes-admin', groups: ['system:masters'] });
 
-  const server: Server = createServer({ key: tls.key, cert: tls.cert });
-  const sockets = new Set<Socket>();
-  server.on('secureConnection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.on('request', createRequestHandler(ctx));
-  server.on('upgrade', createUpgradeHandler(ctx));
-  // Long-lived streams (watch, logs -f, port-forward) must not be cut by Node's default timeouts.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const http = await listenKubeHttpServer(tls, options.port ?? 0, options.http2 ?? true, createRequestHandler(ctx), createUpgradeHandler(ctx));
+  const port = http.port;
 
   return {
     url: `https://127.0.0.1:${port}`,
@@ -165,10 +148,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       stopTokens();
       stopCrds();
       pods.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      server.closeAllConnections();
-      await closed;
+      await http.close();
       await targets.close();
     },
   };

@@ -47,6 +47,16 @@ export function writeJson(res: ServerResponse, code: number, body: unknown): voi
   res.end(text);
 }
 
+/**
+ * Sends the status line and headers now, so a client sees a stream start
+ * before its first event (HTTP/1.1 ServerResponse has flushHeaders; the
+ * HTTP/2 compatibility response sends them on writeHead already).
+ */
+export function flushHeaders(res: ServerResponse): void {
+  const maybe = res as ServerResponse & { flushHeaders?: () => void };
+  if (typeof maybe.flushHeaders === 'function') maybe.flushHeaders();
+}
+
 export function writeError(res: ServerResponse, err: ApiError): void {
   writeJson(res, err.code, err.toStatus());
 }

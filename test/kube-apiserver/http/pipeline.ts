@@ -41,6 +41,7 @@ export function recordRequest(ctx: SimContext, req: IncomingMessage, url: URL): 
     subresource: info.subresource,
     name: info.name,
     code: 0,
+    httpVersion: req.httpVersion,
   };
   if (req.headers.upgrade) record.upgrade = req.headers.upgrade;
   ctx.requests.push(record);

@@ -12,7 +12,7 @@ import { gone } from '../api/status.js';
 import type { StoreEvent, WatchEventType } from '../api/store.js';
 import type { KubeObject } from '../api/types.js';
 import type { SimContext } from '../context.js';
-import { wantsTable } from './io.js';
+import { flushHeaders, wantsTable } from './io.js';
 import type { RequestInfo } from './request-info.js';
 import { buildTable } from './table.js';
 
@@ -37,7 +37,7 @@ export function handleWatch(ctx: SimContext, req: IncomingMessage, res: ServerRe
   let headerColumns = true;
   function send(type: EventType, object: unknown): void {
     if (!headersWritten) {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
       headersWritten = true;
     }
     res.write(JSON.stringify({ type, object }) + '\n');
@@ -84,9 +84,9 @@ export function handleWatch(ctx: SimContext, req: IncomingMessage, res: ServerRe
   }
   for (const event of backlog) translate(event);
   if (!headersWritten) {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     headersWritten = true;
-    res.flushHeaders();
+    flushHeaders(res);
   }
 
   const unsubscribe = ctx.store.subscribe(function watchListener(event) {

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest } from '../api/status.js';
 import type { SimContext } from '../context.js';
+import { flushHeaders } from '../http/io.js';
 import type { RequestInfo } from '../http/request-info.js';
 import type { LogLine } from './log-buffer.js';
 
@@ -31,8 +32,8 @@ export async function handleLogs(ctx: SimContext, req: IncomingMessage, res: Ser
   }
   if (tailLines !== null && tailLines !== '' && Number(tailLines) >= 0) lines = Number(tailLines) === 0 ? [] : lines.slice(-Number(tailLines));
 
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-  res.flushHeaders();
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
+  flushHeaders(res);
   let closed = false;
   function writeLine(line: LogLine): void {
     if (closed) return;

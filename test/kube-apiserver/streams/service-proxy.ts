@@ -9,6 +9,8 @@ import { ApiError, notFound } from '../api/status.js';
 import type { SimContext } from '../context.js';
 import type { RequestInfo } from '../http/request-info.js';
 
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
 export async function handleServiceProxy(ctx: SimContext, req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, def: ResourceDef): Promise<void> {
   const [name, port] = info.name.split(':') as [string, string | undefined];
   if (def.plural !== 'services') throw notFound(def.group, `${def.plural}/proxy`, info.name);
@@ -16,14 +18,16 @@ export async function handleServiceProxy(ctx: SimContext, req: IncomingMessage, 
   const target = ctx.targets.service(info.namespace, name, port);
   if (!target) throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${info.name}"`);
   const path = `/${info.rest.map(encodeURIComponent).join('/')}${url.pathname.endsWith('/') && info.rest.length ? '/' : ''}${url.search}`;
-  const headers = { ...req.headers };
+  const headers = Object.fromEntries(Object.entries(req.headers).filter(([h]) => !h.startsWith(':') && !HOP_BY_HOP.has(h)));
   // Credentials for the API server are never passed on to the backend.
   delete headers.authorization;
   for (const h of Object.keys(headers)) if (h.startsWith('impersonate-')) delete headers[h];
   headers.host = `${target.host}:${target.port}`;
   await new Promise<void>((resolve) => {
     const upstream = request({ host: target.host, port: target.port, method: req.method, path, headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
+      // Hop-by-hop headers are not forwarded (and are illegal on HTTP/2 responses).
+      const headers = Object.fromEntries(Object.entries(up.headers).filter(([h]) => !HOP_BY_HOP.has(h)));
+      res.writeHead(up.statusCode ?? 502, headers);
       up.pipe(res);
       up.on('end', resolve);
       up.on('error', resolve);
