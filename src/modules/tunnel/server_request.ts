@@ -63,6 +63,10 @@ export async function sendUpgrade(
   upgrade: string,
 ): Promise<TunnelUpgradeResponse> {
   const headers = http2Headers(request);
+  // After the switch the stream carries raw protocol bytes, not a body. A caller's
+  // `Content-Length: 0` (Go sends one on SPDY exec/port-forward POSTs) would make the
+  // agent's HTTP/2 stack reset the stream at the first byte that exceeds it.
+  delete headers['content-length'];
   headers[UPGRADE_HEADER] = upgrade;
   const stream = openStream(conn, request, headers, false);
   const answer = await responseHeaders(conn, stream, request.signal);
