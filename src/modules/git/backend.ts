@@ -26,7 +26,16 @@ export interface BackendRequest {
   gitProtocol: string | undefined;
   /** More environment: per-request git configuration and hook variables. */
   env: Record<string, string>;
+  /**
+   * Hold the response head until the body is read in full, so that a body error is
+   * still a clean 400. Only for bodies git answers after reading them whole (upload-pack
+   * negotiation, the only one git compresses).
+   */
+  holdHeadUntilBodyEnd?: boolean;
 }
+
+/** Output held back while waiting for the body; past this it is sent anyway. */
+const MAX_HELD_BYTES = 1024 * 1024;
 
 export interface BackendResult {
   /** The status sent to the client; undefined when the backend failed before its head. */
@@ -60,8 +69,9 @@ export function runHttpBackend(request: BackendRequest, body: Readable | null, r
     const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     let status: number | undefined;
-    let head: Buffer[] | null = [];
-    let headBytes = 0;
+    let pending: Buffer[] | null = [];
+    let pendingBytes = 0;
+    let bodyDone = body === null || !request.holdHeadUntilBodyEnd;
     let failure: Error | undefined;
 
     const fail = function failBackend(err: Error) {
@@ -69,35 +79,46 @@ export function runHttpBackend(request: BackendRequest, body: Readable | null, r
       child.kill('SIGKILL');
     };
 
+    // Sends the response head once it is complete and, when asked, once the request
+    // body has been read in full: http-backend answers 200 before reading the body, and
+    // a body that turns out to be broken (bad gzip) must still get a 400.
+    const sendHead = function sendHead(force = false) {
+      if (pending === null || failure) return;
+      const buf = Buffer.concat(pending);
+      let parsed;
+      try {
+        parsed = parseCgiHead(buf);
+      } catch (err) {
+        return fail(err as Error);
+      }
+      if (parsed === null) {
+        if (pendingBytes > MAX_CGI_HEADER_BYTES) fail(new Error(`git http-backend sent more than ${MAX_CGI_HEADER_BYTES} bytes without ending its headers`));
+        return;
+      }
+      if (!bodyDone && !force && pendingBytes <= MAX_HELD_BYTES) return;
+      pending = null;
+      status = parsed.status;
+      res.writeHead(parsed.status, parsed.statusText, parsed.headers.flat());
+      const rest = buf.subarray(parsed.bodyStart);
+      if (rest.length > 0) write(rest);
+    };
+
+    const write = function writeToClient(chunk: Buffer) {
+      if (!res.write(chunk)) {
+        child.stdout.pause();
+        res.once('drain', () => child.stdout.resume());
+      }
+    };
+
     child.stderr.on('data', function collectStderr(chunk: Buffer) {
       if (stderr.length < MAX_STDERR_BYTES) stderr += chunk.toString('utf8');
     });
 
     child.stdout.on('data', function forwardStdout(chunk: Buffer) {
-      if (head !== null) {
-        head.push(chunk);
-        headBytes += chunk.length;
-        const buf = Buffer.concat(head);
-        let parsed;
-        try {
-          parsed = parseCgiHead(buf);
-        } catch (err) {
-          return fail(err as Error);
-        }
-        if (parsed === null) {
-          if (headBytes > MAX_CGI_HEADER_BYTES) fail(new Error(`git http-backend sent more than ${MAX_CGI_HEADER_BYTES} bytes without ending its headers`));
-          return;
-        }
-        head = null;
-        status = parsed.status;
-        res.writeHead(parsed.status, parsed.statusText, parsed.headers.flat());
-        chunk = buf.subarray(parsed.bodyStart);
-        if (chunk.length === 0) return;
-      }
-      if (!res.write(chunk)) {
-        child.stdout.pause();
-        res.once('drain', () => child.stdout.resume());
-      }
+      if (pending === null) return write(chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      sendHead();
     });
 
     res.on('close', function clientGone() {
@@ -108,6 +129,10 @@ export function runHttpBackend(request: BackendRequest, body: Readable | null, r
     child.stdin.on('error', () => undefined); // git may stop reading early; its exit says why
     if (body) {
       body.on('error', (err) => fail(new Error(`reading the request body failed: ${err.message}`)));
+      body.on('end', function bodyRead() {
+        bodyDone = true;
+        sendHead();
+      });
       body.pipe(child.stdin);
     } else {
       child.stdin.end();
@@ -115,6 +140,7 @@ export function runHttpBackend(request: BackendRequest, body: Readable | null, r
 
     child.on('error', reject);
     child.on('close', function backendExited(code) {
+      if (!failure) sendHead(true);
       if (failure) return reject(Object.assign(failure, { headersSent: status !== undefined, stderr }));
       resolve({ status, exitCode: code, stderr });
     });

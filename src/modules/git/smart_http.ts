@@ -82,6 +82,7 @@ async function serveGit(deps: GitHttpDeps, route: GitRoute, req: IncomingMessage
 
   const body = route.kind === 'rpc' ? requestBody(req) : null;
   if (body instanceof Error) return answer(res, 415, body.message);
+  const compressed = body !== null && body !== req;
   const pushing = route.service === 'receive-pack' && route.kind === 'rpc';
   const pushLog = pushing ? join(tmpdir(), `kubegate-push-${randomUUID()}`) : undefined;
   const env = await backendEnv(deps, repo, route, level, pushLog);
@@ -97,6 +98,7 @@ async function serveGit(deps: GitHttpDeps, route: GitRoute, req: IncomingMessage
         remoteAddr: req.socket.remoteAddress ?? '',
         gitProtocol: gitProtocolHeader(req),
         env,
+        holdHeadUntilBodyEnd: compressed,
       },
       body,
       res,
