@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { VERSION } from '../lib/version.js';
 import { serverCommand } from './server.js';
 import { agentCommand } from './agent.js';
+import { ciCommand } from './ci.js';
 import { isKubegateError } from '../lib/errors.js';
 
 const program = new Command()
@@ -16,6 +17,7 @@ const program = new Command()
 
 program.addCommand(serverCommand());
 program.addCommand(agentCommand());
+program.addCommand(ciCommand());
 
 program.parseAsync(process.argv).catch(function reportFailure(err: unknown) {
   if (isKubegateError(err) || (err instanceof Error && /ConfigError$/.test(err.name))) {

@@ -1,0 +1,122 @@
+/**
+ * `kubegate ci kubeconfig`: what a CI job runs to get its kubeconfig (CONTRACT.md). It
+ * reads the job token from `CI_JOB_TOKEN` only — never from a flag, which would show in
+ * process listings and CI logs — and the server's URL from `KUBEGATE_URL`.
+ */
+import { readFile, rename, writeFile, chmod, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Command, Option } from 'commander';
+import { Agent, fetch } from 'undici';
+import { KubegateError } from '../lib/errors.js';
+
+export interface CiKubeconfigOptions {
+  url?: string | undefined;
+  token?: string | undefined;
+  caCertFile?: string | undefined;
+}
+
+function usage(message: string): KubegateError {
+  return new KubegateError('bad_request', message);
+}
+
+/** The job's kubeconfig as the server renders it (YAML). */
+export async function fetchJobKubeconfig(options: CiKubeconfigOptions): Promise<string> {
+  const token = options.token?.trim();
+  if (!token) throw usage('CI_JOB_TOKEN is not set: run this inside a CI job, or export the job token as CI_JOB_TOKEN.');
+  if (!options.url) throw usage('KUBEGATE_URL is not set: set it (or --url) to the Kubegate server\'s external URL, e.g. https://kubegate.example.com.');
+  let base: URL;
+  try {
+    base = new URL(options.url);
+  } catch {
+    throw usage(`KUBEGATE_URL "${options.url}" is not a URL: give the server's external URL, e.g. https://kubegate.example.com.`);
+  }
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw usage(`KUBEGATE_URL must start with https:// (or http://), not ${base.protocol}//.`);
+  const target = `${base.toString().replace(/\/+$/, '')}/api/v4/job/kubeconfig`;
+  const dispatcher = options.caCertFile ? new Agent({ connect: { ca: await readCa(options.caCertFile) } }) : undefined;
+  let res;
+  try {
+    res = await fetch(target, { headers: { 'JOB-TOKEN': token }, ...(dispatcher ? { dispatcher } : {}) });
+  } catch (err) {
+    throw new KubegateError('unavailable', `cannot reach ${base.origin}: ${describeFetchError(err)}`, { cause: err });
+  } finally {
+    // The kubeconfig is one request; do not keep the process alive for idle sockets.
+    void dispatcher?.close();
+  }
+  const body = await res.text();
+  if (res.status === 401) {
+    throw new KubegateError('unauthorized', `the server refused the job token (401: ${serverMessage(body)}); the job token works only while its job runs.`);
+  }
+  if (!res.ok) throw new KubegateError('unavailable', `${target} answered ${res.status}: ${serverMessage(body)}`);
+  return body;
+}
+
+async function readCa(file: string): Promise<string> {
+  try {
+    const pem = await readFile(file, 'utf8');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw usage(`${file} holds no PEM certificate: give the CA certificate that signed the server's certificate.`);
+    return pem;
+  } catch (err) {
+    if (err instanceof KubegateError) throw err;
+    throw usage(`cannot read the CA certificate file ${file}: ${(err as Error).message}`);
+  }
+}
+
+function describeFetchError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  const code = cause?.code ?? '';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+    return `its TLS certificate is not trusted (${code}); pass the server's CA with --ca-cert-file or KUBEGATE_CA_CERT_FILE.`;
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${cause?.message ?? code}; check KUBEGATE_URL.`;
+  return `${cause?.message ?? (err as Error).message}; check KUBEGATE_URL and the network.`;
+}
+
+function serverMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown };
+    if (typeof parsed.message === 'string') return parsed.message;
+  } catch {
+    // not JSON: show the text itself
+  }
+  return body.slice(0, 200) || 'no message';
+}
+
+/**
+ * Writes the kubeconfig readable by its owner only (it holds the job token). Through a
+ * temporary file and a rename, so a reader never sees half a file.
+ */
+export async function writeKubeconfig(path: string, content: string): Promise<void> {
+  const temporary = join(dirname(path), `.kubeconfig-${process.pid}-${Date.now()}`);
+  try {
+    await writeFile(temporary, content, { mode: 0o600 });
+    await chmod(temporary, 0o600);
+    await rename(temporary, path);
+  } catch (err) {
+    await unlink(temporary).catch(() => undefined);
+    throw usage(`cannot write the kubeconfig to ${path}: ${(err as Error).message}`);
+  }
+}
+
+export function ciCommand(): Command {
+  const ci = new Command('ci').description('Commands for CI/CD jobs');
+  ci.command('kubeconfig')
+    .description("Print the job's kubeconfig (one context per agent the job may use), or write it to $KUBECONFIG")
+    .addOption(new Option('--url <url>', "the Kubegate server's external URL").env('KUBEGATE_URL'))
+    .addOption(new Option('--write', 'write the kubeconfig to $KUBECONFIG (mode 0600) instead of printing it'))
+    .addOption(new Option('--ca-cert-file <file>', "CA certificate (PEM) to trust for the server's certificate").env('KUBEGATE_CA_CERT_FILE'))
+    .addHelpText('after', '\nEnvironment:\n  CI_JOB_TOKEN  the job token (required)\n  KUBECONFIG    where --write writes')
+    .action(async function printKubeconfig(flags: { url?: string; write?: boolean; caCertFile?: string }) {
+      const kubeconfig = await fetchJobKubeconfig({ url: flags.url, token: process.env.CI_JOB_TOKEN, caCertFile: flags.caCertFile });
+      if (!flags.write) {
+        process.stdout.write(kubeconfig);
+        return;
+      }
+      const path = process.env.KUBECONFIG;
+      if (!path) throw usage('--write needs KUBECONFIG: set it to the file to write, e.g. KUBECONFIG=$PWD/kubeconfig.');
+      // kubectl reads a list of files from KUBECONFIG; writing goes to the first, as kubectl does.
+      const first = path.split(':').find((p) => p !== '')!;
+      await writeKubeconfig(first, kubeconfig);
+      process.stderr.write(`kubegate: wrote the job's kubeconfig to ${first}\n`);
+    });
+  return ci;
+}
