@@ -7,7 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -274,6 +275,19 @@ describe('git smart HTTP', () => {
     const push = await git(['push', 'origin', 'HEAD:main'], join(home, 'p'));
     assert.notEqual(push.code, 0);
     assert.match(push.out, /could not read Username|Authentication failed/);
+  });
+
+  it('large pushes and clones stream through (8 MiB of incompressible data)', async () => {
+    const big = randomBytes(8 * 1024 * 1024);
+    await mkdir(join(home, 'd'), { recursive: true });
+    await writeFile(join(home, 'd', 'big.bin'), big);
+    await gitOk(['add', 'big.bin'], join(home, 'd'));
+    await gitOk(['commit', '--quiet', '-m', 'big'], join(home, 'd'));
+    await gitOk(['push', '--quiet', 'origin', 'HEAD:big'], join(home, 'd'));
+    await rm(join(home, 'big-clone'), { recursive: true, force: true });
+    await gitOk(['clone', '--quiet', '--branch', 'big', urlAs(tokens.reporter), 'big-clone']);
+    const back = await readFile(join(home, 'big-clone', 'big.bin'));
+    assert.ok(back.equals(big), 'the clone has the same bytes');
   });
 
   it('gzip request bodies are inflated (git compresses large negotiations)', async () => {
