@@ -244,6 +244,8 @@ describe('git smart HTTP', () => {
     assert.match(clone.out, /not found/i);
     const missing = await cloneAs(tokens.outsider, 'o', `${server.url}/platform/infra/nothing-here.git`);
     assert.match(missing.out, /not found/i, 'the same as a project that does not exist');
+    const byId = await cloneAs(server.rootToken, 'o', `${server.url}/${projectId}.git`);
+    assert.match(byId.out, /not found/i, 'a project id is not a clone path');
   });
 
   it('no token, or a bad one, is an authentication failure', async () => {

@@ -65,7 +65,8 @@ async function serveGit(deps: GitHttpDeps, route: GitRoute, req: IncomingMessage
     if (isKubegateError(err) && (err.status === 401 || err.status === 403)) return answer(res, err.status, err.message);
     throw err;
   }
-  const project = await deps.projects.lookup(route.projectPath);
+  // A full path always has a namespace; a bare number would be looked up as a project id.
+  const project = route.projectPath.includes('/') ? await deps.projects.lookup(route.projectPath) : undefined;
   const visible = project !== undefined && (await deps.policy.canSeeProject(actor.user, project));
   const level = project ? await deps.policy.projectAccess(actor.user, project) : ACCESS.none;
   const access = decideGitAccess({
