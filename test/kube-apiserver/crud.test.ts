@@ -6,6 +6,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { kubectl } from './testing/kubectl.js';
 import { startFixture, type SimFixture } from './testing/fixture.js';
 
 describe('kube-apiserver simulator: resources', () => {
@@ -17,6 +18,19 @@ describe('kube-apiserver simulator: resources', () => {
     dir = await mkdtemp(join(tmpdir(), 'sim-crud-'));
   });
   after(() => f.close());
+
+  it('serves aggregated discovery, so kubectl needs no per-group-version requests', async () => {
+    const env = await f.envFor(f.sim.adminToken);
+    f.sim.clearRequests();
+    const r = await kubectl(env, ['get', 'deployments.apps', '-n', 'kube-system', '--request-timeout=15s']);
+    assert.equal(r.code, 0, r.stderr);
+    const paths = f.sim.requests.map((q) => q.path);
+    assert.deepEqual(paths.filter((p) => p === '/api' || p === '/apis'), ['/api', '/apis']);
+    assert.ok(!paths.includes('/apis/apps/v1'), `unexpected legacy discovery: ${paths.join(' ')}`);
+    const legacy = await f.k(['get', '--raw', '/apis/apps/v1']);
+    const list = JSON.parse(legacy.stdout) as { resources: { name: string; kind: string }[] };
+    assert.ok(list.resources.some((res) => res.name === 'deployments/scale'));
+  });
 
   it('creates, gets, lists by label and deletes', async () => {
     assert.equal((await f.k(['create', 'configmap', 'one', '--from-literal=k=v'])).code, 0);

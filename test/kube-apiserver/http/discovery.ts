@@ -41,7 +41,7 @@ export function apiGroup(registry: ResourceRegistry, group: string): unknown | u
   return { kind: 'APIGroup', apiVersion: 'v1', ...(groupEntry(group, versions) as object) };
 }
 
-const CONNECT_VERBS: Record<string, string[]> = {
+export const CONNECT_VERBS: Record<string, string[]> = {
   log: ['get'],
   exec: ['create', 'get'],
   attach: ['create', 'get'],

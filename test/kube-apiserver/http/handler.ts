@@ -8,6 +8,7 @@ import type { SimContext } from '../context.js';
 import { handleTokenRequest } from '../controllers/sa-tokens.js';
 import { handleLogs } from '../pods/logs-http.js';
 import { handleServiceProxy } from '../streams/service-proxy.js';
+import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, wantsAggregated } from './aggregated-discovery.js';
 import { handleCrud } from './crud.js';
 import { apiGroup, apiGroupList, apiResourceList, coreVersions, versionInfo } from './discovery.js';
 import { writeError, writeJson } from './io.js';
@@ -50,6 +51,9 @@ async function route(ctx: SimContext, req: IncomingMessage, res: ServerResponse,
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');
       return;
+    }
+    if ((path === '/api' || path === '/apis') && wantsAggregated(req)) {
+      return writeJson(res, 200, aggregatedDiscovery(ctx.registry, path === '/api'), AGGREGATED_CONTENT_TYPE);
     }
     if (path === '/api') return writeJson(res, 200, coreVersions());
     if (path === '/apis') return writeJson(res, 200, apiGroupList(ctx.registry));

@@ -33,14 +33,14 @@ export function parseStructured(body: Buffer, contentType: string | undefined): 
   }
 }
 
-export function writeJson(res: ServerResponse, code: number, body: unknown): void {
+export function writeJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   const text = JSON.stringify(body);
   res.writeHead(code, {
-    'Content-Type': 'application/json',
+    'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-cache, private',
   });
