@@ -40,6 +40,14 @@ export function createApi(deps: ApiDeps): FastifyInstance {
 
   app.decorateRequest('actor', null as unknown as Actor);
 
+  // While draining (the listener is closed), a response closes its connection: a
+  // keep-alive client whose request was in flight at SIGTERM must not hold the process
+  // until the drain deadline.
+  app.addHook('onSend', async function closeConnectionWhenDraining(_request, reply, payload) {
+    if (!app.server.listening) reply.header('Connection', 'close');
+    return payload;
+  });
+
   app.addHook('onRequest', async function identifyCaller(request, reply) {
     reply.header('X-Request-Id', request.id);
     request.actor = await authenticateRequest(deps.identity, request);

@@ -15,7 +15,7 @@ import { IdentityService } from '../modules/identity/server.js';
 import { Policy } from '../modules/identity/policy.js';
 import { MemberService } from '../modules/identity/members.js';
 import { GroupService } from '../modules/groups/server.js';
-import { ProjectService } from '../modules/projects/server.js';
+import { ProjectService, repositoryIdsOnDisk } from '../modules/projects/server.js';
 import { RepositoryStore } from '../modules/git/repos.js';
 import { registerIdentityRoutes } from '../modules/identity/api.js';
 import { registerGroupRoutes } from '../modules/groups/api.js';
@@ -70,6 +70,13 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
   const groups = new GroupService(db, policy);
   const repositories = new RepositoryStore(config.dataDir);
   const projects = new ProjectService(db, policy, repositories);
+  // On SQLite this process alone writes the data dir, so a repository without a project
+  // is what a crash between `git init` and the project's commit left. (With PostgreSQL,
+  // other replicas may be creating projects right now: their repositories are not orphans.)
+  if (store.engine === 'sqlite') {
+    const removed = await projects.removeOrphanRepositories(await repositoryIdsOnDisk(repositories.root));
+    if (removed.length > 0) logger.warn({ projectIds: removed }, 'removed repositories left by an interrupted project creation');
+  }
   const services: Services = { identity, policy, members, groups, projects, repositories };
   const push = new PushEvents(function onSubscriberError(err, event) {
     logger.error({ err, project: event.project.path_with_namespace, ref: event.ref }, 'push event subscriber failed');

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type ApiResponse, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let groupId = 0;
@@ -39,7 +39,7 @@ describe('pagination', () => {
     let page: string | null = '1';
     let pages = 0;
     while (page) {
-      const res = await server.api('GET', `/groups?per_page=5&page=${page}`);
+      const res: ApiResponse = await server.api('GET', `/groups?per_page=5&page=${page}`);
       assert.equal(res.status, 200);
       const h = headers(res);
       assert.equal(h.page, page);

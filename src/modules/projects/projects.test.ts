@@ -106,6 +106,17 @@ for (const engine of ENGINES) {
       assert.equal(again.full_path, 'rollback/doomed');
     });
 
+    it('removes repositories whose project does not exist, and only those', async (t) => {
+      if (fx.skipped(t)) return;
+      await open();
+      const kept = await projects.create(admin, { name: 'kept-repo', path: 'kept-repo' });
+      repos.existing.add(900_001); // left by a crash between `git init` and the commit
+      const removed = await projects.removeOrphanRepositories([kept.id, 900_001]);
+      assert.deepEqual(removed, [900_001]);
+      assert.ok(repos.existing.has(kept.id));
+      assert.ok(!repos.existing.has(900_001));
+    });
+
     it('lets a Developer create a project in a group and makes them its Maintainer', async (t) => {
       if (fx.skipped(t)) return;
       await open();

@@ -3,6 +3,7 @@
  * project owns a bare Git repository, created in the same step as its row: if either
  * fails, neither exists.
  */
+import { readdir } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import type { Database, Environment, EnvironmentTier, Namespace, Project, ProtectedBranch, Visibility } from '../../store/schema.js';
 import { isUniqueViolation, now, transaction } from '../../store/db.js';
@@ -20,6 +21,18 @@ import { invalidBranchPattern, isProtected } from './protected_branches.js';
 export interface RepositoryLifecycle {
   create(projectId: number, defaultBranch: string): Promise<void>;
   remove(projectId: number): Promise<void>;
+}
+
+/** The project ids of the repositories under `root` (named `<id>.git`, as RepositoryStore does). */
+export async function repositoryIdsOnDisk(root: string): Promise<number[]> {
+  const names = await readdir(root).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  });
+  return names.flatMap((name) => {
+    const m = /^(\d+)\.git$/.exec(name);
+    return m ? [Number(m[1])] : [];
+  });
 }
 
 export interface NewProject {
@@ -82,6 +95,20 @@ export class ProjectService {
       if (createdRepo !== undefined) await this.repositories.remove(createdRepo).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Removes the repositories of projects that do not exist: a crash (kill -9, power loss)
+   * between `git init` and the commit of the project's row leaves one behind. Call at
+   * start, before anything can create a project, with the ids of the repositories on
+   * disk; returns the ids removed.
+   */
+  async removeOrphanRepositories(onDisk: readonly number[]): Promise<number[]> {
+    if (onDisk.length === 0) return [];
+    const known = new Set((await this.db.selectFrom('projects').select('id').execute()).map((p) => p.id));
+    const orphans = onDisk.filter((id) => !known.has(id));
+    for (const id of orphans) await this.repositories.remove(id);
+    return orphans;
   }
 
   private async targetNamespace(actor: Actor, namespaceId: number | undefined): Promise<Namespace> {
