@@ -10,10 +10,12 @@ import { forbiddenError, type Attributes, type RbacAuthorizer } from './rbac.js'
 
 const EXTRA_PREFIX = 'impersonate-extra-';
 
-function headerValues(value: string | string[] | undefined): string[] {
-  if (value === undefined) return [];
-  // Node joins repeated headers with ", " for most names; client-go sends one header per value.
-  return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+function unescapeExtraKey(key: string): string {
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return key;
+  }
 }
 
 export function hasImpersonation(headers: IncomingHttpHeaders): boolean {
@@ -23,6 +25,7 @@ export function hasImpersonation(headers: IncomingHttpHeaders): boolean {
 /**
  * Returns the user the request acts as. `rawHeaders` is used for the group
  * and extra lists because Node folds repeated headers into one string.
+ * Header names arrive lower-cased on HTTP/2 and as sent on HTTP/1.1.
  */
 export function impersonate(requester: UserInfo, rawHeaders: string[], authorizer: RbacAuthorizer): UserInfo {
   let username: string | undefined;
@@ -34,11 +37,12 @@ export function impersonate(requester: UserInfo, rawHeaders: string[], authorize
     const value = rawHeaders[i + 1]!;
     if (name === 'impersonate-user') username = value;
     else if (name === 'impersonate-uid') uid = value;
-    else if (name === 'impersonate-group') groups.push(...headerValues(value));
+    // One value per header line, never comma-split (as Go's Header.Values): client-go repeats the header.
+    else if (name === 'impersonate-group') groups.push(value);
     else if (name.startsWith(EXTRA_PREFIX)) {
       // client-go percent-encodes the key; the server lowercases then unescapes it.
-      const key = decodeURIComponent(name.slice(EXTRA_PREFIX.length));
-      (extra[key] ??= []).push(...headerValues(value));
+      const key = unescapeExtraKey(name.slice(EXTRA_PREFIX.length));
+      (extra[key] ??= []).push(value);
     }
   }
   const hasOthers = groups.length > 0 || uid !== undefined || Object.keys(extra).length > 0;
