@@ -9,7 +9,7 @@ import { Transform, type Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { isKubegateError } from '../../lib/errors.js';
 import type { TunnelServer } from '../tunnel/server.js';
-import { TunnelAbortedError } from '../tunnel/server.js';
+import { NoAgentConnectionError, TunnelAbortedError } from '../tunnel/server.js';
 import type { AuditLog, ProxyAuditEvent } from '../audit/server.js';
 import { ProxyAuthorizer, type Authorized } from './auth.js';
 import { requestInfo } from './request_info.js';
@@ -86,7 +86,12 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
     };
   }
 
-  function refusalStatus(err: unknown): { code: number; message: string } {
+  function refusalStatus(err: unknown, auth?: Authorized): { code: number; message: string } {
+    if (err instanceof NoAgentConnectionError && auth) {
+      // The job knows its agent by context name, not by id: say both.
+      const { agent, configProject } = auth.grant;
+      return { code: 503, message: `agent ${agent.id} ("${configProject.fullPath}:${agent.name}") has no connected pods; is the agent running? check its logs` };
+    }
     if (isKubegateError(err)) {
       const code = err.code === 'timeout' ? 504 : err.status;
       return { code, message: err.message };
@@ -159,7 +164,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
           sendStatus(res, 504, `agent ${auth.grant.agent.id} ("${auth.grant.agent.name}") did not answer within ${RESPONSE_HEADERS_TIMEOUT_MS / 1000} s; check the agent's logs and the cluster's API server`);
         } else status = 499;
       } else {
-        const { code, message } = refusalStatus(err);
+        const { code, message } = refusalStatus(err, auth);
         status = code;
         sendStatus(res, code, message);
       }
@@ -223,7 +228,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       });
       deps.audit.record(auditEvent(auth, req.method ?? 'GET', path, status, started, bytesIn, bytesOut));
     } catch (err) {
-      const { code, message } = refusalStatus(err);
+      const { code, message } = refusalStatus(err, auth);
       status = controller.signal.aborted ? 499 : code;
       sendStatusOnSocket(socket, code, message);
       deps.audit.record(auditEvent(auth, req.method ?? 'GET', path, status, started, bytesIn, bytesOut, (err as Error).message));
