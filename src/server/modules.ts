@@ -7,6 +7,9 @@ import type { KubegateServer } from './app.js';
 import { createGitHttpHandler, registerRepositoryFileRoutes } from '../modules/git/server.js';
 import { wireAgents, type AgentWiring } from './wire_agents.js';
 import { wireCi, type CiWiring } from './wire_ci.js';
+import { SecretBox } from '../modules/clusters/secret_box.js';
+import { ClusterService } from '../modules/clusters/server.js';
+import { registerClusterRoutes } from '../modules/clusters/api.js';
 
 export interface RunningModules {
   agents: AgentWiring;
@@ -19,7 +22,12 @@ export async function wireModules(app: KubegateServer, logger: Logger): Promise<
   await wireGit(app, logger);
   const agents = await wireAgents(app, logger);
   stops.push(() => agents.stop());
-  const ci = wireCi(app, agents, logger);
+  const clusters = wireClusters(app);
+  const ci = wireCi(app, agents, logger, {
+    deployCluster: function deployClusterForJob(ctx) {
+      return clusters.forJob({ projectId: ctx.project.id, projectPath: ctx.project.path, namespaceId: ctx.project.namespace_id, environment: ctx.environment?.name ?? null });
+    },
+  });
   stops.push(() => ci.stop());
   return {
     agents,
@@ -28,6 +36,18 @@ export async function wireModules(app: KubegateServer, logger: Logger): Promise<
       for (const stop of stops.reverse()) await stop();
     },
   };
+}
+
+/**
+ * Certificate-based clusters. Their tokens are sealed with `KUBEGATE_SECRET_KEY` when set
+ * (checked here, so a malformed key stops the start), else with a key file in the data dir.
+ */
+function wireClusters(app: KubegateServer, env: NodeJS.ProcessEnv = process.env): ClusterService {
+  const secrets = new SecretBox(app.config.dataDir, env.KUBEGATE_SECRET_KEY);
+  const clusters = new ClusterService(app.store.db, app.services.policy, secrets);
+  const { projects, groups, identity } = app.services;
+  registerClusterRoutes(app.api, { clusters, projects, groups, identity, externalUrl: () => app.config.externalUrl });
+  return clusters;
 }
 
 /** Git smart HTTP goes around Fastify (its bodies are pack streams); the files API is a route. */

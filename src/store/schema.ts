@@ -161,6 +161,31 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export type ClusterType = 'project_type' | 'group_type' | 'instance_type';
+
+/** A certificate-based cluster (deprecated in GitLab; kept so existing users can move). */
+export interface ClustersTable {
+  id: Generated<number>;
+  cluster_type: ClusterType;
+  project_id: number | null;
+  group_id: number | null;
+  /** `project:<id>`, `group:<id>` or `instance`; unique together with `environment_scope`. */
+  owner_key: string;
+  name: string;
+  environment_scope: string;
+  provider_type: 'user' | 'aws';
+  api_url: string;
+  ca_cert: string | null;
+  /** The service account token, AES-256-GCM encrypted with the server's secret key. */
+  token_encrypted: string;
+  namespace: string | null;
+  authorization_type: 'rbac' | 'abac' | 'unknown_authorization';
+  managed: Bool;
+  enabled: Bool;
+  created_at: string;
+  created_by_user_id: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   namespaces: NamespacesTable;
@@ -175,6 +200,7 @@ export interface Database {
   agent_configurations: AgentConfigurationsTable;
   ci_jobs: CiJobsTable;
   audit_events: AuditEventsTable;
+  clusters: ClustersTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -191,3 +217,4 @@ export type AgentToken = Selectable<AgentTokensTable>;
 export type AgentConfigurationRow = Selectable<AgentConfigurationsTable>;
 export type CiJob = Selectable<CiJobsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type Cluster = Selectable<ClustersTable>;

@@ -4,6 +4,7 @@ import { foundation } from './0001_foundation.js';
 import { agents } from './0002_agents.js';
 import { ciJobs } from './0003_ci_jobs.js';
 import { audit } from './0004_audit.js';
+import { clusters } from './0005_clusters.js';
 
 /**
  * Versioned migrations, applied in name order at start. Never edit one that has shipped:
@@ -15,6 +16,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0002_agents': agents(engine),
     '0003_ci_jobs': ciJobs(engine),
     '0004_audit': audit(engine),
+    '0005_clusters': clusters(engine),
   };
   return { getMigrations: async () => all };
 }

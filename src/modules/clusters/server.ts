@@ -1,0 +1,132 @@
+/**
+ * Certificate-based clusters (DESIGN.md §2, §7): stored per project, group or instance,
+ * their token sealed with the server's secret key and never shown again, and the one a
+ * CI job deploys to chosen by environment scope (match.ts).
+ */
+import type { Kysely } from 'kysely';
+import type { Cluster, ClusterType, Database, Namespace, Project } from '../../store/schema.js';
+import { isUniqueViolation, now } from '../../store/db.js';
+import { conflict, notFound } from '../../lib/errors.js';
+import type { Policy } from '../identity/policy.js';
+import type { NewCluster } from './input.js';
+import { INSTANCE_DEPTH, defaultNamespace, pickCluster } from './match.js';
+import type { SecretBox } from './secret_box.js';
+
+/** Who a cluster belongs to. */
+export type ClusterOwner = { kind: 'project'; project: Project } | { kind: 'group'; group: Namespace } | { kind: 'instance' };
+
+/** What a job's kubeconfig needs to reach the cluster (the `gitlab-deploy` context). */
+export interface DeployTarget {
+  clusterId: number;
+  apiUrl: string;
+  caCert: string | null;
+  token: string;
+  namespace: string;
+}
+
+/** The facts about a job that choose its cluster. */
+export interface DeployJob {
+  projectId: number;
+  projectPath: string;
+  namespaceId: number;
+  environment: string | null;
+}
+
+/** Additional data authenticated with the sealed token: it decrypts only as a cluster token. */
+const TOKEN_PURPOSE = 'kubegate:cluster:token';
+
+function ownerKey(owner: ClusterOwner): string {
+  if (owner.kind === 'project') return `project:${owner.project.id}`;
+  if (owner.kind === 'group') return `group:${owner.group.id}`;
+  return 'instance';
+}
+
+const CLUSTER_TYPE: Record<ClusterOwner['kind'], ClusterType> = { project: 'project_type', group: 'group_type', instance: 'instance_type' };
+
+export class ClusterService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly policy: Policy,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async create(owner: ClusterOwner, input: NewCluster, userId: number | null): Promise<Cluster> {
+    const platform = input.platform_kubernetes_attributes;
+    const environmentScope = input.environment_scope ?? '*';
+    const tokenEncrypted = await this.secrets.encrypt(platform.token, TOKEN_PURPOSE);
+    try {
+      return await this.db
+        .insertInto('clusters')
+        .values({
+          cluster_type: CLUSTER_TYPE[owner.kind],
+          project_id: owner.kind === 'project' ? owner.project.id : null,
+          group_id: owner.kind === 'group' ? owner.group.id : null,
+          owner_key: ownerKey(owner),
+          name: input.name,
+          environment_scope: environmentScope,
+          provider_type: 'user',
+          api_url: platform.api_url,
+          ca_cert: platform.ca_cert ?? null,
+          token_encrypted: tokenEncrypted,
+          namespace: platform.namespace ?? null,
+          authorization_type: platform.authorization_type ?? 'rbac',
+          managed: input.managed === false ? 0 : 1,
+          enabled: input.enabled === false ? 0 : 1,
+          created_at: now(),
+          created_by_user_id: userId,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw conflict(`Environment scope has already been taken: this ${owner.kind} already has a cluster for environment scope "${environmentScope}"; delete it or choose another scope`);
+      }
+      throw err;
+    }
+  }
+
+  list(owner: ClusterOwner): Promise<Cluster[]> {
+    return this.db.selectFrom('clusters').selectAll().where('owner_key', '=', ownerKey(owner)).orderBy('id').execute();
+  }
+
+  async find(owner: ClusterOwner, clusterId: number): Promise<Cluster> {
+    const cluster = await this.db.selectFrom('clusters').selectAll().where('owner_key', '=', ownerKey(owner)).where('id', '=', clusterId).executeTakeFirst();
+    if (!cluster) throw notFound('Cluster');
+    return cluster;
+  }
+
+  async remove(owner: ClusterOwner, clusterId: number): Promise<void> {
+    const res = await this.db.deleteFrom('clusters').where('owner_key', '=', ownerKey(owner)).where('id', '=', clusterId).executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) throw notFound('Cluster');
+  }
+
+  /** The cluster a job deploys to, with its token decrypted; null when none applies. */
+  async forJob(job: DeployJob): Promise<DeployTarget | null> {
+    const groupIds = (await this.policy.ancestry(job.namespaceId)).filter((ns) => ns.kind === 'group').map((ns) => ns.id);
+    const rows = await this.db
+      .selectFrom('clusters')
+      .selectAll()
+      .where((eb) => {
+        const owners = [eb('project_id', '=', job.projectId), eb('cluster_type', '=', 'instance_type')];
+        if (groupIds.length > 0) owners.push(eb('group_id', 'in', groupIds));
+        return eb.or(owners);
+      })
+      .execute();
+    const scoped = rows.map((row) => ({
+      row,
+      id: row.id,
+      environmentScope: row.environment_scope,
+      enabled: row.enabled === 1,
+      depth: row.project_id !== null ? 0 : row.group_id !== null ? groupIds.indexOf(row.group_id) + 1 : INSTANCE_DEPTH,
+    }));
+    const chosen = pickCluster(scoped, job.environment)?.row;
+    if (!chosen) return null;
+    return {
+      clusterId: chosen.id,
+      apiUrl: chosen.api_url,
+      caCert: chosen.ca_cert,
+      token: await this.secrets.decrypt(chosen.token_encrypted, TOKEN_PURPOSE),
+      namespace: chosen.namespace ?? defaultNamespace(job.projectPath, job.projectId),
+    };
+  }
+}
