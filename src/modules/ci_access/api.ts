@@ -75,6 +75,8 @@ export function registerCiRoutes(app: FastifyInstance, deps: CiRouteDeps): void 
   }
 
   app.post<{ Params: { id: string } }>('/api/v4/projects/:id/jobs', async function createJob(request, reply) {
+    // Writes need a signed-in caller: 401 before any lookup, as GitLab's `authenticate!`.
+    if (!request.actor.user) throw unauthorized();
     const project = await projects.findVisible(request.actor, request.params.id);
     await projects.requireAccess(request.actor, project, ACCESS.developer, 'run jobs');
     const body = parse(newJob, request.body);
@@ -89,6 +91,7 @@ export function registerCiRoutes(app: FastifyInstance, deps: CiRouteDeps): void 
   });
 
   app.post<{ Params: { id: string; job_id: string } }>('/api/v4/projects/:id/jobs/:job_id/finish', async function finishJob(request) {
+    if (!request.actor.user) throw unauthorized();
     const project = await projects.findVisible(request.actor, request.params.id);
     await projects.requireAccess(request.actor, project, ACCESS.developer, 'finish jobs');
     const { job_id: jobId } = parse(z.object({ job_id: intLike }).passthrough(), request.params);
