@@ -46,6 +46,23 @@ describe('kube-apiserver simulator: port-forward', () => {
     await new Promise<void>((r) => upstream.close(() => r()));
   });
 
+  it('reports an unreachable target on the error stream', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const deadPort = (closed.address() as { port: number }).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    f.sim.setPortTarget('default', 'web', 9999, { host: '127.0.0.1', port: deadPort });
+    const pf = spawnKubectl(f.admin, ['port-forward', 'pod/web', ':9999', '--request-timeout=0'], { env: { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' } });
+    try {
+      const local = Number((await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 9999/))[1]);
+      const got = await roundTrip(local, Buffer.from('x')).catch(() => Buffer.alloc(0));
+      assert.equal(got.length, 0);
+      await pf.waitFor(/error forwarding port 9999 to pod default\/web, uid [0-9a-f-]+: connect ECONNREFUSED/);
+    } finally {
+      await pf.stop();
+    }
+  });
+
   for (const mode of [
     { name: 'WebSocket tunnel (default)', env: {}, upgrade: 'websocket' },
     { name: 'SPDY', env: { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }, upgrade: 'spdy/3.1' },

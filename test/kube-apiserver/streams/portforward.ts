@@ -56,8 +56,9 @@ function forward(ctx: SimContext, info: RequestInfo, port: number, data: SpdyStr
   socket.on('error', (err) => {
     if (failed) return;
     failed = true;
-    const pod = ctx.pods.pod(info.namespace, info.name);
-    error.write(Buffer.from(`error forwarding port ${port} to pod ${pod.uid}, uid : ${err.message}`));
+    // The kubelet's wording; kubectl prints it as "an error occurred forwarding …".
+    const uid = ctx.objects.find(ctx.registry.byResource('', 'v1', 'pods')!, info.namespace, info.name)?.metadata.uid ?? '';
+    error.write(Buffer.from(`error forwarding port ${port} to pod ${info.namespace}/${info.name}, uid ${uid}: ${err.message}`));
     error.end();
     data.end();
   });
