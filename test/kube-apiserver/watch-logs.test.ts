@@ -86,6 +86,16 @@ describe('kube-apiserver simulator: watch and logs', () => {
     assert.equal(phase.stdout, 'Succeeded 0');
   });
 
+  it('runs an entrypoint it does not implement as a long-lived default program', async () => {
+    f.sim.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app', namespace: 'default' }, spec: { containers: [{ name: 'agent', image: 'kubegate:dev', command: ['/usr/bin/kubegate', 'agent'] }] } });
+    await f.sim.waitForPodRunning('default', 'app');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((f.sim.get('v1', 'Pod', 'default', 'app')!.status as { phase: string }).phase, 'Running');
+    assert.equal((await f.k(['logs', 'app'])).stdout, 'app/agent: log line 1\n');
+    const exec = await f.k(['exec', 'app', '--', '/usr/bin/kubegate', 'version']);
+    assert.equal(exec.code, 127);
+  });
+
   it('leaves no watcher behind after clients disconnect', async () => {
     const watch = spawnKubectl(f.admin, ['get', 'pods', '-w', '--request-timeout=0']);
     await watch.waitFor(/NAME|No resources/);

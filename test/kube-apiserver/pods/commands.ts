@@ -133,6 +133,11 @@ async function ticker(io: Io): Promise<number> {
   }
 }
 
+/** Whether argv[0] names a command the simulator implements. */
+export function isKnownCommand(argv0: string): boolean {
+  return COMMANDS[posix.basename(argv0)] !== undefined;
+}
+
 export async function runCommand(process: CommandIO): Promise<number> {
   const io: Io = {
     argv: process.argv,

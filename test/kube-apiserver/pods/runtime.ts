@@ -9,6 +9,7 @@ import type { ObjectStore, StoreEvent } from '../api/store.js';
 import type { KubeObject } from '../api/types.js';
 import { LogBuffer } from './log-buffer.js';
 import { MemFs } from './memfs.js';
+import { isKnownCommand } from './commands.js';
 import { SimProcess } from './process.js';
 
 const PODS = '/pods';
@@ -116,7 +117,11 @@ export class PodRuntime {
     if (state.deleted) return;
     const now = new Date().toISOString();
     for (const c of state.containers.values()) {
-      const argv = [...(c.spec.command ?? []), ...(c.spec.args ?? [])];
+      const requested = [...(c.spec.command ?? []), ...(c.spec.args ?? [])];
+      // We cannot run real images: an entrypoint we do not implement (an app binary,
+      // `nginx`, the Kubegate agent…) runs the default long-lived program instead of
+      // failing, so Deployments of real charts become ready. Exec still reports 127.
+      const argv = requested.length > 0 && isKnownCommand(requested[0]!) ? requested : [];
       const proc = new SimProcess(argv, { fs: c.fs, env: c.env(), tickIntervalMs: this.options.tickIntervalMs, label: `${state.name}/${c.name}` });
       c.main = proc;
       c.startedAt = now;
