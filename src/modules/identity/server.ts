@@ -4,8 +4,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, User } from '../../store/schema.js';
-import { now, transaction } from '../../store/db.js';
-import { KubegateError, badRequest, conflict, notFound, unauthorized } from '../../lib/errors.js';
+import { isUniqueViolation, now, transaction } from '../../store/db.js';
+import { KubegateError, badRequest, conflict, isKubegateError, notFound, unauthorized } from '../../lib/errors.js';
 import { TOKEN_PREFIX, digestToken, generateToken } from './tokens.js';
 import { PAT_SCOPES, type PatScope } from './access.js';
 import { validatePath } from '../groups/paths.js';
@@ -146,12 +146,19 @@ export class IdentityService {
     if (rootToken !== undefined && rootToken.length < MIN_ROOT_TOKEN_LENGTH) {
       throw badRequest(`KUBEGATE_ROOT_TOKEN must be at least ${MIN_ROOT_TOKEN_LENGTH} characters; use a long random string`);
     }
-    return transaction(this.db, async (trx) => {
-      const existing = await trx.selectFrom('users').select('id').where('username', '=', ROOT_USERNAME).executeTakeFirst();
-      if (existing) return { created: false };
-      const root = await this.createUser({ username: ROOT_USERNAME, name: 'Administrator', admin: true }, trx);
-      const { token } = await this.createPersonalAccessToken(root.id, { name: 'root', scopes: ['api', 'read_repository', 'write_repository'], token: rootToken }, trx);
-      return rootToken === undefined ? { created: true, generatedToken: token } : { created: true };
-    });
+    try {
+      return await transaction(this.db, async (trx) => {
+        const existing = await trx.selectFrom('users').select('id').where('username', '=', ROOT_USERNAME).executeTakeFirst();
+        if (existing) return { created: false };
+        const root = await this.createUser({ username: ROOT_USERNAME, name: 'Administrator', admin: true }, trx);
+        const { token } = await this.createPersonalAccessToken(root.id, { name: 'root', scopes: ['api', 'read_repository', 'write_repository'], token: rootToken }, trx);
+        return rootToken === undefined ? { created: true, generatedToken: token } : { created: true };
+      });
+    } catch (err) {
+      // Replicas starting together on one PostgreSQL: another one created root first.
+      const lost = (isKubegateError(err) && err.code === 'conflict') || isUniqueViolation(err);
+      if (lost && (await this.findUser(ROOT_USERNAME))) return { created: false };
+      throw err;
+    }
   }
 }
