@@ -5,11 +5,14 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openStore, type Store } from '../../store/db.js';
 import { isKubegateError } from '../../lib/errors.js';
 import { IdentityService, MIN_ROOT_TOKEN_LENGTH } from './server.js';
 import { digestToken, generateToken, TOKEN_PREFIX } from './tokens.js';
-import { ENGINES, engineFixture, startPostgres } from '../../../test/helpers/postgres.js';
+import { ENGINES, POSTGRES_MISSING, engineFixture, startPostgres } from '../../../test/helpers/postgres.js';
 
 function rejectsWith(status: number, pattern: RegExp) {
   return (err: unknown) => {
@@ -139,24 +142,26 @@ for (const engine of ENGINES) {
       const rootTokens = await identity.listPersonalAccessTokens(actor.user.id);
       assert.equal(rootTokens.length, 1, 'no second root token');
     });
-
-    it('creates root once when several replicas start at the same time', async (t) => {
-      if (fx.skipped(t)) return;
-      if (engine === 'sqlite') return t.skip('replicas share PostgreSQL; an SQLite data dir belongs to one server process');
-      // A store of its own: root must not exist yet.
-      const own = { ...fx.storeOptions, dataDir: `${fx.storeOptions.dataDir}/replicas` };
-      const db = (await startPostgres())!;
-      own.databaseUrl = db.url;
-      const first = await openStore(own);
-      const stores = [first, ...(await Promise.all([1, 2, 3].map(() => openStore(own))))];
-      t.after(async () => {
-        await Promise.all(stores.map((s) => s.close()));
-        await db.stop();
-      });
-      const results = await Promise.all(stores.map((s) => new IdentityService(s.db).ensureRoot('kgpat-shared-root-token-for-replicas')));
-      assert.equal(results.filter((r) => r.created).length, 1, JSON.stringify(results));
-      const actor = await new IdentityService(first.db).authenticate('kgpat-shared-root-token-for-replicas');
-      assert.equal(actor.user?.username, 'root');
-    });
   });
 }
+
+// Replicas share PostgreSQL; an SQLite data dir belongs to one server process.
+describe('identity on PostgreSQL with replicas', () => {
+  it('migrates once and creates root once when several replicas start at the same time', async (t) => {
+    const db = await startPostgres();
+    if (!db) return t.skip(POSTGRES_MISSING);
+    const own = { dataDir: await mkdtemp(join(tmpdir(), 'kubegate-replicas-')), databaseUrl: db.url };
+    // Each replica migrates the fresh database and creates root, all at once.
+    const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(own)));
+    const first = stores[0]!;
+    t.after(async () => {
+      await Promise.all(stores.map((s) => s.close()));
+      await db.stop();
+      await rm(own.dataDir, { recursive: true, force: true });
+    });
+    const results = await Promise.all(stores.map((s) => new IdentityService(s.db).ensureRoot('kgpat-shared-root-token-for-replicas')));
+    assert.equal(results.filter((r) => r.created).length, 1, JSON.stringify(results));
+    const actor = await new IdentityService(first.db).authenticate('kgpat-shared-root-token-for-replicas');
+    assert.equal(actor.user?.username, 'root');
+  });
+});
