@@ -10,6 +10,7 @@ import type { RbacAuthorizer } from './auth/rbac.js';
 import type { TokenAuthenticator } from './auth/tokens.js';
 import type { PodRuntime } from './pods/runtime.js';
 import type { ProxyTargets } from './streams/targets.js';
+import type { StreamTracker } from './streams/tracker.js';
 
 /** One line per request, for tests that assert who did what (e.g. the identity an agent impersonated). */
 export interface RequestRecord {
@@ -42,6 +43,7 @@ export interface SimContext {
   pods: PodRuntime;
   targets: ProxyTargets;
   requests: RequestRecord[];
+  streams: StreamTracker;
   /** Streams (watch, logs -f, exec…) end when this aborts, so close() never waits on clients. */
   shutdown: AbortSignal;
 }

@@ -75,6 +75,12 @@ describe('kube-apiserver simulator: exec, attach, cp', () => {
     assert.match(unknown.stderr, /executable file not found/);
   });
 
+  it('closes every exec/attach session once kubectl is done', async () => {
+    for (let i = 0; i < 100 && (f.sim.openStreams().exec !== 0 || f.sim.openStreams().attach !== 0); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(f.sim.openStreams().exec, 0);
+    assert.equal(f.sim.openStreams().attach, 0);
+  });
+
   it('kubectl cp copies files into and out of a container', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sim-cp-'));
     await writeFile(join(dir, 'in.txt'), 'copied in\n');

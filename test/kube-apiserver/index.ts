@@ -5,3 +5,4 @@ export type { KubeApiServerOptions, KubeApiSimulator } from './simulator-types.j
 export type { RequestRecord } from './context.js';
 export type { KubeObject, UserInfo } from './api/types.js';
 export type { TcpTarget } from './streams/targets.js';
+export type { StreamKind } from './streams/tracker.js';

@@ -93,9 +93,13 @@ describe('kube-apiserver simulator: port-forward', () => {
         assert.equal(reply, 'hello from pod\nPING');
         const record = f.sim.requests.filter((q) => q.subresource === 'portforward').at(-1)!;
         assert.equal(record.upgrade?.toLowerCase(), mode.upgrade);
+        assert.equal(f.sim.openStreams().portforward, 1);
       } finally {
         await pf.stop();
       }
+      // kubectl gone → its connection (and so our session) is closed.
+      for (let i = 0; i < 100 && f.sim.openStreams().portforward !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(f.sim.openStreams().portforward, 0);
     });
   }
 });

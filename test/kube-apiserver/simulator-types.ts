@@ -5,6 +5,7 @@
 import type { KubeObject, UserInfo } from './api/types.js';
 import type { RequestRecord } from './context.js';
 import type { TcpTarget } from './streams/targets.js';
+import type { StreamKind } from './streams/tracker.js';
 
 export interface KubeApiServerOptions {
   /** Listen port; 0 (default) picks a free one. Host is always 127.0.0.1. */
@@ -52,6 +53,8 @@ export interface KubeApiSimulator {
   readonly echoTarget: TcpTarget;
   /** The user a token belongs to, to compare with request records. */
   userForToken(token: string): UserInfo | undefined;
+  /** Long-lived responses still open, by kind — 0 everywhere once clients (and proxies) hung up. */
+  openStreams(): Record<StreamKind, number>;
   clearRequests(): void;
   close(): Promise<void>;
 }

@@ -19,6 +19,7 @@ import { createRequestHandler } from './http/handler.js';
 import { listenKubeHttpServer } from './http/server.js';
 import { NODE_NAME, PodRuntime } from './pods/runtime.js';
 import { ProxyTargets } from './streams/targets.js';
+import { StreamTracker } from './streams/tracker.js';
 import type { KubeApiServerOptions, KubeApiSimulator } from './simulator-types.js';
 import { createUpgradeHandler } from './streams/upgrade.js';
 
@@ -38,7 +39,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const pods = new PodRuntime(store, { startDelayMs: options.podStartDelayMs ?? 50, tickIntervalMs: options.podLogIntervalMs ?? 1000 });
   const shutdown = new AbortController();
   const requests: RequestRecord[] = [];
-  const ctx: SimContext = { store, registry, objects, tokens, rbac, pods, targets, requests, shutdown: shutdown.signal };
+  const streams = new StreamTracker();
+  const ctx: SimContext = { store, registry, objects, tokens, rbac, pods, targets, requests, streams, shutdown: shutdown.signal };
 
   const stopCrds = startCrdController(store, registry);
   const stopDeployments = startDeploymentController(store, objects, registry);
@@ -139,6 +141,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         return undefined;
       }
     },
+    openStreams: () => streams.snapshot(),
     clearRequests() {
       requests.length = 0;
     },

@@ -65,6 +65,7 @@ describe('kube-apiserver simulator: watch and logs', () => {
       await logs.waitFor(/first line/);
       f.sim.appendLog('default', 'talker', 'second line');
       await logs.waitFor(/second line/);
+      assert.equal(f.sim.openStreams().logs, 1);
       assert.equal((await f.k(['delete', 'pod', 'talker', '--wait=false'])).code, 0);
       let timer: NodeJS.Timeout | undefined;
       const code = await Promise.race([logs.exited, new Promise((r) => (timer = setTimeout(() => r('still running'), 5000)))]);
@@ -99,7 +100,10 @@ describe('kube-apiserver simulator: watch and logs', () => {
   it('leaves no watcher behind after clients disconnect', async () => {
     const watch = spawnKubectl(f.admin, ['get', 'pods', '-w', '--request-timeout=0']);
     await watch.waitFor(/NAME|No resources/);
+    await waitUntil(() => f.sim.openStreams().watch === 1);
     await watch.stop();
+    await waitUntil(() => f.sim.openStreams().watch === 0);
+    assert.deepEqual(f.sim.openStreams(), { watch: 0, logs: 0, exec: 0, attach: 0, portforward: 0 });
     // A later write must not throw into a closed response (it would be logged and crash-prone).
     await f.k(['create', 'configmap', 'after-watch']);
     assert.ok(f.sim.get('v1', 'ConfigMap', 'default', 'after-watch'));

@@ -92,9 +92,11 @@ export function handleWatch(ctx: SimContext, req: IncomingMessage, res: ServerRe
   const unsubscribe = ctx.store.subscribe(function watchListener(event) {
     translate(event);
   });
+  const release = ctx.streams.open('watch');
   let timer: NodeJS.Timeout | undefined;
   function finish(): void {
     unsubscribe();
+    release();
     if (timer) clearTimeout(timer);
     ctx.shutdown.removeEventListener('abort', finish);
     if (!res.writableEnded) res.end();

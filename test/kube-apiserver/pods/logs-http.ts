@@ -45,16 +45,19 @@ export async function handleLogs(ctx: SimContext, req: IncomingMessage, res: Ser
     if (remainingBytes <= 0) finish();
   }
   let unfollow: () => void = () => {};
+  let release: () => void = () => {};
   function finish(): void {
     if (closed) return;
     closed = true;
     unfollow();
+    release();
     ctx.shutdown.removeEventListener('abort', finish);
     res.end();
   }
   for (const line of lines) writeLine(line);
   if (!follow || container.logs.ended) return finish();
   unfollow = container.logs.follow({ line: writeLine, end: finish });
+  release = ctx.streams.open('logs');
   ctx.shutdown.addEventListener('abort', finish);
   res.on('close', finish);
 }

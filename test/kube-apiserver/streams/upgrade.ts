@@ -15,6 +15,7 @@ import { acceptSpdy } from '../spdy/handshake.js';
 import { servePortForwardSpdy, servePortForwardWebSocketChannels } from './portforward.js';
 import { commandOptions, runAttach, runExec, type CommandOptions } from './remotecommand.js';
 import { spdyCommandSession } from './spdy-remotecommand.js';
+import type { StreamKind } from './tracker.js';
 import { WS_REMOTECOMMAND_PROTOCOLS, websocketCommandStreams } from './ws-remotecommand.js';
 
 export const PORTFORWARD_TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
@@ -85,7 +86,11 @@ export function createUpgradeHandler(ctx: SimContext) {
       if (requested) req.headers['sec-websocket-protocol'] = requested.split(',').map((p) => (p.trim() === PORTFORWARD_TUNNEL_PROTOCOL ? TUNNEL_STAND_IN : p.trim())).join(', ');
       wss.handleUpgrade(req, socket, head, function onWebSocket(ws) {
         live.add(ws);
-        ws.on('close', () => live.delete(ws));
+        const release = ctx.streams.open(kind as StreamKind);
+        ws.on('close', () => {
+          live.delete(ws);
+          release();
+        });
         if (kind === 'portforward') {
           if (ws.protocol === TUNNEL_STAND_IN) {
             // kubectl ≥ 1.31 tunnels SPDY inside binary WebSocket messages.
@@ -112,6 +117,7 @@ export function createUpgradeHandler(ctx: SimContext) {
         return;
       }
       const conn = acceptSpdy(socket, head, protocol, ctx.shutdown);
+      conn.on('close', ctx.streams.open(kind as StreamKind));
       if (kind === 'portforward') servePortForwardSpdy(ctx, info, conn);
       else spdyCommandSession(ctx, info, options, conn, protocol);
       return;
