@@ -80,6 +80,21 @@ describe('REST API on PostgreSQL', () => {
     assert.equal((await server.api.as(token)('GET', `/projects/${ids.project}`)).status, 404);
   });
 
+  it('shows a member of one project that project and the groups above it, nothing else', async (t) => {
+    if (!server) return t.skip(POSTGRES_MISSING);
+    const api = server.api;
+    const user = await api('POST', '/users', { username: 'pg-project-only', name: 'P' });
+    const token = (await api('POST', `/users/${user.body.id}/personal_access_tokens`, { name: 't', scopes: ['api'] })).body.token;
+    assert.equal((await api('POST', `/projects/${ids.project}/members`, { user_id: user.body.id, access_level: 20 })).status, 201);
+    const sibling = await api('POST', '/projects', { name: 'sibling_1', namespace_id: ids.subgroup });
+    const member = api.as(token);
+    assert.equal((await member('GET', `/projects/${ids.project}`)).status, 200);
+    assert.equal((await member('GET', `/groups/${ids.subgroup}`)).status, 200);
+    assert.equal((await member('GET', `/groups/${ids.group}`)).status, 200);
+    assert.equal((await member('GET', `/projects/${sibling.body.id}`)).status, 404);
+    assert.deepEqual((await member('GET', '/groups')).body.map((g: { full_path: string }) => g.full_path), ['platform', 'platform/clusters']);
+  });
+
   it('lets exactly one of several racing creates of the same path win; the others get 409, not 500', async (t) => {
     if (!server) return t.skip(POSTGRES_MISSING);
     const results = await Promise.all(

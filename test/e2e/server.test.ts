@@ -275,6 +275,7 @@ describe('kill -9 during a burst of writes', () => {
     let run = await startServer({ dataDir, env: { KUBEGATE_ROOT_TOKEN: ROOT_TOKEN } });
     const api = apiClient(run.url, ROOT_TOKEN);
     const acknowledged = { groups: [] as string[], projects: [] as string[] };
+    const unexpected: string[] = [];
     let stop = false;
     let n = 0;
     const client = async (c: number) => {
@@ -282,10 +283,12 @@ describe('kill -9 during a burst of writes', () => {
         const i = n++;
         try {
           const group = await api('POST', '/groups', { name: `Burst ${c}-${i}`, path: `burst-${c}-${i}` });
+          if (group.status !== 201) unexpected.push(`group ${group.status} ${JSON.stringify(group.body)}`);
           if (group.status !== 201) continue;
           acknowledged.groups.push(group.body.full_path);
           const project = await api('POST', '/projects', { name: `p-${i}`, namespace_id: group.body.id });
           if (project.status === 201) acknowledged.projects.push(project.body.path_with_namespace);
+          else unexpected.push(`project ${project.status} ${JSON.stringify(project.body)}`);
         } catch {
           // the connection died with the server
         }
@@ -299,6 +302,7 @@ describe('kill -9 during a burst of writes', () => {
     stop = true;
     await Promise.all(clients);
     assert.ok(acknowledged.groups.length >= 40);
+    assert.deepEqual(unexpected, [], 'every write the server answered before the kill succeeded');
 
     // The file is a valid database: checked read-only before the server opens it again.
     const file = join(dataDir, 'kubegate.sqlite3');
