@@ -41,12 +41,16 @@ export interface ProxySetup {
   proxied: ApiTarget;
   /** Where the server's log went (for when something fails). */
   serverLog: string;
+  /** The server's and the agent's process ids (to signal the profiler, see cpu-profile.mjs). */
+  pids: number[];
   close(): Promise<void>;
 }
 
 export interface SetupOptions {
   /** Connections each client may open (the concurrency of the req/s run). */
   connections: number;
+  /** Write CPU profiles of the server and agent processes here (`--cpu-prof`). */
+  profileDir?: string | undefined;
 }
 
 export async function startProxySetup(options: SetupOptions): Promise<ProxySetup> {
@@ -62,7 +66,8 @@ export async function startProxySetup(options: SetupOptions): Promise<ProxySetup
     cleanups.push(() => sim.close());
     prepareCluster(sim, backend.port);
 
-    const server = await startServerProcess(dir);
+    const profileEnv: NodeJS.ProcessEnv = options.profileDir ? { NODE_OPTIONS: `--import ${join(import.meta.dirname, 'cpu-profile.mjs')}`, BENCH_CPU_PROFILE_DIR: options.profileDir } : {};
+    const server = await startServerProcess(dir, profileEnv);
     cleanups.push(() => server.stop());
     const api = apiClient(server.url, ROOT_TOKEN, server.caCert);
     const { projectId, agentId, agentToken } = await registerAgent(api);
@@ -73,7 +78,7 @@ export async function startProxySetup(options: SetupOptions): Promise<ProxySetup
       podName: 'bench-agent-pod',
       caCertFile: server.caCertFile,
       // Debug logging would put a line per stream on the parent's event loop.
-      env: { KUBEGATE_LOG_LEVEL: 'info' },
+      env: { KUBEGATE_LOG_LEVEL: 'info', ...profileEnv },
     });
     cleanups.push(() => agent.stop());
     await waitForConnection(api, projectId, agentId, agent);
@@ -88,7 +93,7 @@ export async function startProxySetup(options: SetupOptions): Promise<ProxySetup
       const bytes = await target.get(SMALL_PATH);
       if (bytes < 100) throw new Error(`${target.name}: GET ${SMALL_PATH} returned only ${bytes} bytes`);
     }
-    return { direct, proxied, serverLog: server.logFile, close };
+    return { direct, proxied, serverLog: server.logFile, pids: [server.pid, agent.child.pid!], close };
   } catch (err) {
     await close();
     throw err;
@@ -155,11 +160,12 @@ interface ServerProcess {
   caCert: string;
   caCertFile: string;
   logFile: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
 /** `kubegate server` over HTTPS (private CA) with SQLite in `dir`; its log goes to a file. */
-async function startServerProcess(dir: string): Promise<ServerProcess> {
+async function startServerProcess(dir: string, extraEnv: NodeJS.ProcessEnv): Promise<ServerProcess> {
   const material = await getTlsMaterial();
   const tlsDir = join(dir, 'tls');
   await mkdir(tlsDir);
@@ -173,7 +179,7 @@ async function startServerProcess(dir: string): Promise<ServerProcess> {
   await once(log, 'open');
   const args = ['--import', 'tsx', CLI, 'server', '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'data'), '--tls-cert', join(tlsDir, 'chain.pem'), '--tls-key', join(tlsDir, 'key.pem')];
   const child: ChildProcess = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBEGATE_ROOT_TOKEN: ROOT_TOKEN, KUBEGATE_LOG_LEVEL: 'info' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBEGATE_ROOT_TOKEN: ROOT_TOKEN, KUBEGATE_LOG_LEVEL: 'info', ...extraEnv },
     stdio: ['ignore', log, log],
   });
   const exited = once(child, 'exit');
@@ -194,7 +200,7 @@ async function startServerProcess(dir: string): Promise<ServerProcess> {
     await stop();
     throw err;
   }
-  return { url, caCert: material.caCert, caCertFile: join(tlsDir, 'ca.pem'), logFile, stop };
+  return { url, caCert: material.caCert, caCertFile: join(tlsDir, 'ca.pem'), logFile, pid: child.pid!, stop };
 }
 
 async function registerAgent(api: ApiClient): Promise<{ projectId: number; agentId: number; agentToken: string }> {

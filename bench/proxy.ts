@@ -13,6 +13,8 @@
  * rounds and each ratio the median of the per-round ratios (the machine is shared and
  * noisy, and a round's two measurements see the same noise).
  */
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { BULK_PATH, SMALL_PATH, startProxySetup, type ApiTarget } from './proxy-setup.js';
 import { median } from './tunnel.js';
@@ -25,6 +27,10 @@ export interface ProxyBenchOptions {
   requests?: number;
   /** Sequential requests per latency run. */
   latencySamples?: number;
+  /** Write CPU profiles of the server and agent processes to this directory. */
+  profileDir?: string | undefined;
+  /** Only these measurements (default all). */
+  only?: Array<'latency' | 'requests' | 'bulk'> | undefined;
 }
 
 export interface PathFigures {
@@ -32,10 +38,22 @@ export interface PathFigures {
   p99Ms: number;
   requestsPerSec: number;
   mibPerSec: number;
+  /** CPU time per request in the req/s run, µs: server, agent, this process (client + simulator). */
+  cpuPerRequestUs: CpuSplit;
+  /** CPU time per MiB of the bulk body, ms. */
+  cpuPerMiBMs: CpuSplit;
 }
 
+export interface CpuSplit {
+  server: number;
+  agent: number;
+  local: number;
+}
+
+type ResolvedOptions = Required<Omit<ProxyBenchOptions, 'profileDir' | 'only'>> & Pick<ProxyBenchOptions, 'profileDir' | 'only'>;
+
 export interface ProxyBenchResult {
-  options: Required<ProxyBenchOptions>;
+  options: ResolvedOptions;
   direct: PathFigures;
   proxied: PathFigures;
   /** Medians of per-round differences/ratios (proxied vs direct). */
@@ -43,24 +61,32 @@ export interface ProxyBenchResult {
   addedP99Ms: number;
   requestsRatio: number;
   bulkRatio: number;
+  /** 1-minute load average before and after the run (2 cores: above ~2 means others compete). */
+  loadBefore: number;
+  loadAfter: number;
 }
 
 /** The targets the proxy must meet (DESIGN/brief): added p50, req/s and bulk ratios. */
 export const PROXY_TARGETS = { addedP50Ms: 0.3, requestsRatio: 0.7, bulkRatio: 0.6 } as const;
 
-const DEFAULTS: Required<ProxyBenchOptions> = {
+const DEFAULTS: ResolvedOptions = {
   repeats: 5,
   sizeMiB: 100,
   concurrency: 64,
   requests: 10_000,
   latencySamples: 2_000,
+  profileDir: undefined,
+  only: undefined,
 };
 
 export async function benchProxy(options: ProxyBenchOptions = {}): Promise<ProxyBenchResult> {
   const o = { ...DEFAULTS, ...options };
-  const setup = await startProxySetup({ connections: o.concurrency });
+  const setup = await startProxySetup({ connections: o.concurrency, profileDir: o.profileDir });
+  const wanted = (m: 'latency' | 'requests' | 'bulk'): boolean => !o.only || o.only.includes(m);
   const targets = [setup.direct, setup.proxied];
   const rounds = targets.map(() => [] as PathFigures[]);
+  const loadBefore = loadavg()[0]!;
+  const cpu = (): CpuSplit => ({ server: processCpuMs(setup.pids[0]!), agent: processCpuMs(setup.pids[1]!), local: localCpuMs() });
   try {
     for (const target of targets) await warmUp(target, o.concurrency);
     for (let r = 0; r < o.repeats; r++) {
@@ -68,10 +94,23 @@ export async function benchProxy(options: ProxyBenchOptions = {}): Promise<Proxy
       const order = r % 2 === 0 ? [0, 1] : [1, 0];
       for (const i of order) {
         const target = targets[i]!;
-        const latency = await latencies(target, o.latencySamples);
-        const requestsPerSec = await requestsPerSecond(target, o.concurrency, o.requests);
-        const mibPerSec = o.sizeMiB / (await timeDownload(target, o.sizeMiB * 1024 * 1024));
-        rounds[i]!.push({ ...latency, requestsPerSec, mibPerSec });
+        // With --profile-dir, the children profile the proxied measurements only.
+        const profiling = o.profileDir !== undefined && target === setup.proxied;
+        if (profiling) await toggleProfilers(setup.pids);
+        const latency = wanted('latency') ? await latencies(target, o.latencySamples) : { p50Ms: NaN, p99Ms: NaN };
+        const cpu0 = cpu();
+        const requestsPerSec = wanted('requests') ? await requestsPerSecond(target, o.concurrency, o.requests) : NaN;
+        const cpu1 = cpu();
+        const mibPerSec = wanted('bulk') ? o.sizeMiB / (await timeDownload(target, o.sizeMiB * 1024 * 1024)) : NaN;
+        const cpu2 = cpu();
+        if (profiling) await toggleProfilers(setup.pids);
+        rounds[i]!.push({
+          ...latency,
+          requestsPerSec,
+          mibPerSec,
+          cpuPerRequestUs: cpuDelta(cpu0, cpu1, 1000 / o.requests),
+          cpuPerMiBMs: cpuDelta(cpu1, cpu2, 1 / o.sizeMiB),
+        });
       }
     }
   } catch (err) {
@@ -82,11 +121,18 @@ export async function benchProxy(options: ProxyBenchOptions = {}): Promise<Proxy
   }
   const [direct, proxied] = rounds as [PathFigures[], PathFigures[]];
   const paired = (f: (d: PathFigures, p: PathFigures) => number): number => median(direct.map((d, i) => f(d, proxied[i]!)));
+  const split = (values: CpuSplit[]): CpuSplit => ({
+    server: median(values.map((v) => v.server)),
+    agent: median(values.map((v) => v.agent)),
+    local: median(values.map((v) => v.local)),
+  });
   const medians = (runs: PathFigures[]): PathFigures => ({
     p50Ms: median(runs.map((x) => x.p50Ms)),
     p99Ms: median(runs.map((x) => x.p99Ms)),
     requestsPerSec: median(runs.map((x) => x.requestsPerSec)),
     mibPerSec: median(runs.map((x) => x.mibPerSec)),
+    cpuPerRequestUs: split(runs.map((x) => x.cpuPerRequestUs)),
+    cpuPerMiBMs: split(runs.map((x) => x.cpuPerMiBMs)),
   });
   return {
     options: o,
@@ -96,7 +142,38 @@ export async function benchProxy(options: ProxyBenchOptions = {}): Promise<Proxy
     addedP99Ms: paired((d, p) => p.p99Ms - d.p99Ms),
     requestsRatio: paired((d, p) => p.requestsPerSec / d.requestsPerSec),
     bulkRatio: paired((d, p) => p.mibPerSec / d.mibPerSec),
+    loadBefore,
+    loadAfter: loadavg()[0]!,
   };
+}
+
+/** user + system CPU of a process (all its threads), ms; NaN where /proc is missing. */
+function processCpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux that Node supports. */
+const CLOCK_TICKS_PER_SEC = 100;
+
+function localCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function cpuDelta(a: CpuSplit, b: CpuSplit, scale: number): CpuSplit {
+  return { server: (b.server - a.server) * scale, agent: (b.agent - a.agent) * scale, local: (b.local - a.local) * scale };
+}
+
+async function toggleProfilers(pids: number[]): Promise<void> {
+  for (const pid of pids) process.kill(pid, 'SIGUSR2');
+  await new Promise((resolve) => setTimeout(resolve, 300));
 }
 
 async function warmUp(target: ApiTarget, concurrency: number): Promise<void> {
@@ -150,6 +227,9 @@ export function formatProxyBench(r: ProxyBenchResult): string {
     `  small GET p99     direct ${d.p99Ms.toFixed(3)} ms   proxied ${p.p99Ms.toFixed(3)} ms = ${(p.p99Ms / d.p99Ms).toFixed(2)}x, +${r.addedP99Ms.toFixed(3)} ms`,
     `  ${String(o.concurrency).padStart(2)} in flight      direct ${d.requestsPerSec.toFixed(0)} req/s   proxied ${p.requestsPerSec.toFixed(0)} req/s = ${r.requestsRatio.toFixed(2)}x   (target ≥ ${PROXY_TARGETS.requestsRatio}x: ${verdict(r.requestsRatio >= PROXY_TARGETS.requestsRatio)})`,
     `  ${o.sizeMiB} MiB body     direct ${d.mibPerSec.toFixed(0)} MiB/s   proxied ${p.mibPerSec.toFixed(0)} MiB/s = ${r.bulkRatio.toFixed(2)}x   (target ≥ ${PROXY_TARGETS.bulkRatio}x: ${verdict(r.bulkRatio >= PROXY_TARGETS.bulkRatio)})`,
+    `  CPU per request   direct: client+simulator ${d.cpuPerRequestUs.local.toFixed(0)} µs; proxied: client+simulator ${p.cpuPerRequestUs.local.toFixed(0)} µs, server ${p.cpuPerRequestUs.server.toFixed(0)} µs, agent ${p.cpuPerRequestUs.agent.toFixed(0)} µs`,
+    `  CPU per MiB       direct: client+simulator ${d.cpuPerMiBMs.local.toFixed(1)} ms; proxied: client+simulator ${p.cpuPerMiBMs.local.toFixed(1)} ms, server ${p.cpuPerMiBMs.server.toFixed(1)} ms, agent ${p.cpuPerMiBMs.agent.toFixed(1)} ms`,
+    `  load average ${r.loadBefore.toFixed(1)} → ${r.loadAfter.toFixed(1)} on ${availableParallelism()} cores (above the core count, other work competed and the figures are pessimistic)`,
   ].join('\n');
 }
 
@@ -160,6 +240,9 @@ export function parseProxyArgs(argv: string[]): ProxyBenchOptions {
     if (arg === '--repeats') options.repeats = Number(argv[++i]);
     else if (arg === '--size-mib') options.sizeMiB = Number(argv[++i]);
     else if (arg === '--requests') options.requests = Number(argv[++i]);
+    else if (arg === '--latency-samples') options.latencySamples = Number(argv[++i]);
+    else if (arg === '--profile-dir') options.profileDir = argv[++i];
+    else if (arg === '--only') options.only = argv[++i]!.split(',') as ProxyBenchOptions['only'];
     else if (arg === '--quick') Object.assign(options, { repeats: 1, sizeMiB: 20, requests: 2_000, latencySamples: 300 });
   }
   return options;

@@ -142,8 +142,10 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
         headers[name] = value;
       }
       res.writeHead(answer.status, headers);
-      // Streams (watch, logs -f) must reach kubectl as they come.
-      res.flushHeaders();
+      // Streams (watch, logs -f) must reach kubectl as they come. A body of known length
+      // follows at once: its head then leaves with the first chunk, one write (and one
+      // TLS record) less per request.
+      if (headers['content-length'] === undefined) res.flushHeaders();
       answer.body.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
       answer.body.pipe(res);
       await new Promise<void>((resolve) => {
