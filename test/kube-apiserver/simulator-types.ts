@@ -30,7 +30,7 @@ export interface KubeApiSimulator {
   readonly caCert: string;
   /** Token of `kubernetes-admin` in `system:masters`. */
   readonly adminToken: string;
-  /** Every request seen, oldest first (cleared with clearRequests). */
+  /** The newest 10 000 requests, oldest first (cleared with clearRequests). */
   readonly requests: readonly RequestRecord[];
   addToken(token: string, user: { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> }): void;
   removeToken(token: string): void;
