@@ -20,6 +20,9 @@ export async function runServer(config: ServerConfig): Promise<void> {
         `Keep it safe (e.g. export KUBEGATE_TOKEN=...). To choose it yourself, set KUBEGATE_ROOT_TOKEN before the first start.\n\n`,
     );
   }
+  if (config.redisUrl) {
+    logger.warn('--redis-url is set, but running several replicas is not supported yet: this server works alone; run one replica');
+  }
   await app.listen();
   logger.info(
     { url: app.url(), externalUrl: config.externalUrl, dataDir: config.dataDir, database: config.databaseUrl ? redactUrl(config.databaseUrl) : 'sqlite', version: VERSION.version },
