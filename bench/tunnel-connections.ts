@@ -1,6 +1,8 @@
 /**
  * Many agents, one server: connect N agents at once (a server restart makes every agent
- * reconnect together) and report the server's memory per connection and the connect rate.
+ * reconnect together) and report the server's memory per connection and the connect rate,
+ * against a baseline of N bare WebSocket connections (same `ws` options, no token check,
+ * no HTTP/2): the ratio is what the tunnel adds.
  *
  *   node --import tsx bench/tunnel-connections.ts [--agents 1000]
  *
@@ -12,7 +14,10 @@ import { setMaxListeners } from 'node:events';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import http from 'node:http';
+import type net from 'node:net';
 import { pino } from 'pino';
+import WebSocket, { WebSocketServer } from 'ws';
 import { startTestServer } from '../src/modules/tunnel/testing.js';
 import { runTunnelAgent } from '../src/modules/tunnel/agent.js';
 
@@ -28,9 +33,26 @@ export interface ConnectionsBenchResult {
   rssPerConnectionKiB: number;
 }
 
-export async function benchTunnelConnections(options: { agents?: number } = {}): Promise<ConnectionsBenchResult> {
-  const agents = Math.min(options.agents ?? 1_000, MAX_AGENTS);
-  const gc = exposeGc();
+export interface ConnectionsComparison {
+  tunnel: ConnectionsBenchResult;
+  /** The same number of bare WebSocket connections. */
+  bare: ConnectionsBenchResult;
+}
+
+/** Bare WebSockets first, then tunnel agents, each with a fresh server and child. */
+export async function benchTunnelConnections(options: { agents?: number } = {}): Promise<ConnectionsComparison> {
+  const bare = await benchConnections(options.agents, 'bare');
+  const tunnel = await benchConnections(options.agents, 'tunnel');
+  return { tunnel, bare };
+}
+
+interface ConnectionServer {
+  url: string;
+  connected(): number;
+  close(): Promise<void>;
+}
+
+async function startTunnelServer(): Promise<ConnectionServer> {
   const server = await startTestServer({
     authenticate: async (token) => {
       const id = Number(/^bench-agent-(\d+)$/.exec(token)?.[1] ?? NaN);
@@ -39,11 +61,42 @@ export async function benchTunnelConnections(options: { agents?: number } = {}):
   });
   let connected = 0;
   server.tunnel.on('connect', () => connected++);
+  return { url: server.url, connected: () => connected, close: () => server.close() };
+}
+
+/** An HTTP server that accepts every WebSocket upgrade and keeps the connection. */
+async function startBareServer(): Promise<ConnectionServer> {
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, skipUTF8Validation: true });
+  const server = http.createServer();
+  let connected = 0;
+  server.on('upgrade', function acceptBare(req, socket, head) {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      connected++;
+      ws.on('error', () => undefined);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `ws://127.0.0.1:${port}/`,
+    connected: () => connected,
+    async close() {
+      for (const ws of wss.clients) ws.terminate();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function benchConnections(requested: number | undefined, kind: 'bare' | 'tunnel'): Promise<ConnectionsBenchResult> {
+  const agents = Math.min(requested ?? 1_000, MAX_AGENTS);
+  const gc = exposeGc();
+  const server = kind === 'tunnel' ? await startTunnelServer() : await startBareServer();
   let child: ChildProcess | undefined;
   try {
     gc();
     const before = memory();
-    child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', server.url, String(agents)], {
+    child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), `--child-${kind}`, server.url, String(agents)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     // The clock starts when the child starts dialing, not when node starts loading.
@@ -53,8 +106,8 @@ export async function benchTunnelConnections(options: { agents?: number } = {}):
     });
     const started = process.hrtime.bigint();
     const limit = Date.now() + 120_000;
-    while (connected < agents) {
-      if (Date.now() > limit) throw new Error(`only ${connected} of ${agents} agents connected in 120 s`);
+    while (server.connected() < agents) {
+      if (Date.now() > limit) throw new Error(`only ${server.connected()} of ${agents} ${kind} connections in 120 s`);
       if (child.exitCode !== null) throw new Error(`the agents' process exited with ${child.exitCode}`);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -87,11 +140,13 @@ function exposeGc(): () => void {
   return gc ?? (() => {});
 }
 
-export function formatConnectionsBench(r: ConnectionsBenchResult): string {
+export function formatConnectionsBench({ tunnel: t, bare: b }: ConnectionsComparison): string {
+  const x = (value: number, base: number): string => `${(value / base).toFixed(2)}x`;
   return [
-    `tunnel connections: ${r.agents} agents connecting at once (agents in a child process)`,
-    `  connect: ${r.connectSeconds.toFixed(2)} s, ${r.connectsPerSec.toFixed(0)} connections/s (WebSocket + token check + HTTP/2 setup, both ends on this machine)`,
-    `  server memory per connection: ${r.heapPerConnectionKiB.toFixed(1)} KiB heap+external, ${r.rssPerConnectionKiB.toFixed(1)} KiB RSS`,
+    `tunnel connections: ${t.agents} agents connecting at once (agents in a child process), baseline: as many bare WebSocket connections`,
+    `  connect               bare ${b.connectsPerSec.toFixed(0).padStart(5)} connections/s   tunnel ${t.connectsPerSec.toFixed(0).padStart(5)} connections/s = ${x(t.connectsPerSec, b.connectsPerSec)} (WebSocket + token check + HTTP/2 setup)`,
+    `  server heap+external  bare ${b.heapPerConnectionKiB.toFixed(1).padStart(5)} KiB/connection  tunnel ${t.heapPerConnectionKiB.toFixed(1).padStart(5)} KiB/connection = ${x(t.heapPerConnectionKiB, b.heapPerConnectionKiB)}`,
+    `  server RSS            bare ${b.rssPerConnectionKiB.toFixed(1).padStart(5)} KiB/connection  tunnel ${t.rssPerConnectionKiB.toFixed(1).padStart(5)} KiB/connection = ${x(t.rssPerConnectionKiB, b.rssPerConnectionKiB)} (includes nghttp2's native memory)`,
   ].join('\n');
 }
 
@@ -122,10 +177,25 @@ async function runAgents(url: string, count: number): Promise<void> {
   process.exit(0);
 }
 
+/** The baseline child: N bare WebSocket connections, held until the parent kills it. */
+function runBareClients(url: string, count: number): void {
+  process.on('SIGTERM', () => process.exit(0));
+  process.stdout.write('dialing\n');
+  for (let i = 0; i < count; i++) {
+    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
+    ws.on('error', (err) => {
+      console.error(`bare connection ${i + 1}: ${err.message}`);
+      process.exit(1);
+    });
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
-  if (args[0] === '--child') {
+  if (args[0] === '--child-tunnel') {
     await runAgents(args[1]!, Number(args[2]));
+  } else if (args[0] === '--child-bare') {
+    runBareClients(args[1]!, Number(args[2]));
   } else {
     const i = args.indexOf('--agents');
     const result = await benchTunnelConnections(i >= 0 ? { agents: Number(args[i + 1]) } : {});
