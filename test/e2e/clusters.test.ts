@@ -299,6 +299,30 @@ describe('the gitlab-deploy context of a job', () => {
     await removeAll();
   });
 
+  test('PUT changes a cluster: a rotated token reaches the next job, a taken scope is 409, disabling removes it', async () => {
+    const id = await addCluster(`/projects/${ids.app}`, cluster({ environment_scope: 'production' }, { namespace: 'before' }));
+    await addCluster(`/projects/${ids.app}`, cluster({ environment_scope: 'staging' }));
+    const path = `/projects/${ids.app}/clusters/${id}`;
+    const updated = await maintainer('PUT', path, { name: 'renamed', platform_kubernetes_attributes: { token: 'rotated-token', namespace: '' } });
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    assert.equal(updated.body.name, 'renamed');
+    assert.equal(updated.body.platform_kubernetes.namespace, null);
+    assert.equal(updated.body.platform_kubernetes.ca_cert, sim.caCert, 'fields not given stay');
+    assert.doesNotMatch(JSON.stringify(updated.body), /rotated-token/);
+    assert.deepEqual(deployOf((await kubeconfigFor(ids.app, 'production')).config), { server: sim.url, namespace: `app-${ids.app}`, token: 'rotated-token' });
+    const taken = await maintainer('PUT', path, { environment_scope: 'staging' });
+    assert.equal(taken.status, 409);
+    assert.match(taken.body.message, /^Environment scope has already been taken/);
+    const bad = await maintainer('PUT', path, { platform_kubernetes_attributes: { api_url: 'http://insecure' } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /api_url must be an https:\/\/ URL/);
+    assert.equal((await developer('PUT', path, { enabled: false })).status, 403);
+    assert.equal((await maintainer('PUT', path, { enabled: false })).status, 200);
+    assert.equal(deployOf((await kubeconfigFor(ids.app, 'production')).config), undefined);
+    assert.equal((await maintainer('PUT', `/projects/${ids.app}/clusters/999999`, { enabled: true })).status, 404);
+    await removeAll();
+  });
+
   test('a disabled cluster never applies', async () => {
     await addCluster(`/projects/${ids.app}`, cluster({ enabled: false }));
     assert.equal(deployOf((await kubeconfigFor(ids.app)).config), undefined);

@@ -15,7 +15,7 @@ import type { IdentityService } from '../identity/server.js';
 import type { ProjectService } from '../projects/server.js';
 import type { GroupService } from '../groups/server.js';
 import type { ClusterOwner, ClusterService } from './server.js';
-import { newCluster } from './input.js';
+import { clusterUpdate, newCluster } from './input.js';
 
 export interface ClusterRouteDeps {
   clusters: ClusterService;
@@ -58,7 +58,7 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ClusterRouteDe
     return clusterJson(cluster, owner, user ? { id: user.id, name: user.name, username: user.username, state: user.state } : null, deps.externalUrl());
   }
 
-  function routes(prefix: string, addPath: string, ownerOf: (request: FastifyRequest<Params>) => Promise<ClusterOwner> | ClusterOwner, options: { remove: boolean }) {
+  function routes(prefix: string, addPath: string, ownerOf: (request: FastifyRequest<Params>) => Promise<ClusterOwner> | ClusterOwner) {
     app.post<Params>(`${prefix}/${addPath}`, async function addCluster(request, reply) {
       const owner = await ownerOf(request);
       const body = parse(newCluster, request.body);
@@ -76,7 +76,14 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ClusterRouteDe
       const { cluster_id: id } = parse(clusterId, request.params);
       return render(await clusters.find(owner, id), owner);
     });
-    if (!options.remove) return;
+    app.put<Params>(`${prefix}/:cluster_id`, async function updateCluster(request) {
+      const owner = await ownerOf(request);
+      const { cluster_id: id } = parse(clusterId, request.params);
+      const body = parse(clusterUpdate, request.body);
+      const cluster = await clusters.update(owner, id, body);
+      request.log.info({ clusterId: id, fields: Object.keys(body) }, 'certificate-based cluster updated');
+      return render(cluster, owner);
+    });
     app.delete<Params>(`${prefix}/:cluster_id`, async function deleteCluster(request, reply) {
       const owner = await ownerOf(request);
       const { cluster_id: id } = parse(clusterId, request.params);
@@ -86,9 +93,9 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ClusterRouteDe
     });
   }
 
-  routes('/api/v4/projects/:id/clusters', 'user', projectOwner, { remove: true });
-  routes('/api/v4/groups/:id/clusters', 'user', groupOwner, { remove: true });
-  routes('/api/v4/admin/clusters', 'add', instanceOwner, { remove: true });
+  routes('/api/v4/projects/:id/clusters', 'user', projectOwner);
+  routes('/api/v4/groups/:id/clusters', 'user', groupOwner);
+  routes('/api/v4/admin/clusters', 'add', instanceOwner);
 }
 
 /** GitLab's cluster shape, without the token. */

@@ -70,3 +70,15 @@ export const newCluster = z.object({
 });
 
 export type NewCluster = z.infer<typeof newCluster>;
+
+/** `PUT …/clusters/:cluster_id`: every field optional; `ca_cert: ""` and `namespace: ""` clear them. */
+export const clusterUpdate = z.object({
+  name: newCluster.shape.name.optional(),
+  environment_scope: environmentScope.optional(),
+  domain: z.string().max(255).optional(),
+  managed: booleanLike.optional(),
+  enabled: booleanLike.optional(),
+  platform_kubernetes_attributes: platformKubernetes.partial().optional(),
+});
+
+export type ClusterUpdate = z.infer<typeof clusterUpdate>;

@@ -3,12 +3,12 @@
  * their token sealed with the server's secret key and never shown again, and the one a
  * CI job deploys to chosen by environment scope (match.ts).
  */
-import type { Kysely } from 'kysely';
-import type { Cluster, ClusterType, Database, Namespace, Project } from '../../store/schema.js';
+import type { Kysely, Updateable } from 'kysely';
+import type { Cluster, ClusterType, ClustersTable, Database, Namespace, Project } from '../../store/schema.js';
 import { isUniqueViolation, now } from '../../store/db.js';
 import { conflict, notFound } from '../../lib/errors.js';
 import type { Policy } from '../identity/policy.js';
-import type { NewCluster } from './input.js';
+import type { ClusterUpdate, NewCluster } from './input.js';
 import { INSTANCE_DEPTH, defaultNamespace, pickCluster } from './match.js';
 import type { SecretBox } from './secret_box.js';
 
@@ -80,6 +80,32 @@ export class ClusterService {
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw conflict(`Environment scope has already been taken: this ${owner.kind} already has a cluster for environment scope "${environmentScope}"; delete it or choose another scope`);
+      }
+      throw err;
+    }
+  }
+
+  /** Changes what is given; a new token is sealed like the first. */
+  async update(owner: ClusterOwner, clusterId: number, input: ClusterUpdate): Promise<Cluster> {
+    const current = await this.find(owner, clusterId);
+    const platform = input.platform_kubernetes_attributes ?? {};
+    const changes: Updateable<ClustersTable> = {};
+    if (input.name !== undefined) changes.name = input.name;
+    if (input.environment_scope !== undefined) changes.environment_scope = input.environment_scope;
+    if (input.managed !== undefined) changes.managed = input.managed ? 1 : 0;
+    if (input.enabled !== undefined) changes.enabled = input.enabled ? 1 : 0;
+    if (platform.api_url !== undefined) changes.api_url = platform.api_url;
+    if (platform.authorization_type !== undefined) changes.authorization_type = platform.authorization_type;
+    // The schema turns "" into undefined for these two; the key's presence means "set it".
+    if ('ca_cert' in platform) changes.ca_cert = platform.ca_cert ?? null;
+    if ('namespace' in platform) changes.namespace = platform.namespace ?? null;
+    if (platform.token !== undefined) changes.token_encrypted = await this.secrets.encrypt(platform.token, TOKEN_PURPOSE);
+    if (Object.keys(changes).length === 0) return current;
+    try {
+      return await this.db.updateTable('clusters').set(changes).where('id', '=', current.id).returningAll().executeTakeFirstOrThrow();
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw conflict(`Environment scope has already been taken: this ${owner.kind} already has a cluster for environment scope "${input.environment_scope}"; delete it or choose another scope`);
       }
       throw err;
     }
