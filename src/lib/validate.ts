@@ -38,11 +38,21 @@ function describeValue(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-/** An integer given as a JSON number or as a string of digits (GitLab accepts both). */
-export const intLike = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)], {
-  // One message for the union, not zod's "invalid input": say what is wrong and what fits.
-  error: (issue) => (issue.input === undefined ? 'is missing' : 'must be an integer (a number or a string of digits)'),
-});
+/** The largest id and count the store holds (a PostgreSQL `integer`). */
+export const MAX_INT = 2_147_483_647;
+
+/**
+ * An integer given as a JSON number or as a string of digits (GitLab accepts both), at
+ * most MAX_INT: a larger one is a 400 here, not a database error later.
+ */
+const NOT_AN_INTEGER = 'must be an integer (a number or a string of digits)';
+
+export const intLike = z
+  .union([z.number().refine(Number.isInteger, NOT_AN_INTEGER), z.string().regex(/^\d+$/).transform(Number)], {
+    // One message for the union, not zod's "invalid input": say what is wrong and what fits.
+    error: (issue) => (issue.input === undefined ? 'is missing' : NOT_AN_INTEGER),
+  })
+  .pipe(z.number().max(MAX_INT, `must be at most ${MAX_INT}`));
 
 export const booleanLike = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 

@@ -98,6 +98,7 @@ describe('missing and wrong-typed fields are a 400 naming the field', () => {
   it('group with an empty body', () => refused('POST', '/groups', undefined, 400, /^name is missing/));
   it('group name of the wrong type', () => refused('POST', '/groups', { name: 42, path: 'typed' }, 400, /^name must be a string, not a number/));
   it('parent_id not an integer', () => refused('POST', '/groups', { name: 'x', path: 'x', parent_id: 'abc' }, 400, /^parent_id must be an integer/));
+  it('parent_id beyond the largest id', () => refused('POST', '/groups', { name: 'x', path: 'x', parent_id: 2147483648 }, 400, /^parent_id must be at most 2147483647/));
   it('parent_id a fraction', () => refused('POST', '/groups', { name: 'x', path: 'x', parent_id: 1.5 }, 400, /^parent_id must be an integer/));
   it('visibility not one of the values', () => refused('POST', '/groups', { name: 'x', path: 'x', visibility: 'secret' }, 400, /^visibility must be one of private, internal, public/));
   it('project without name or path', () => refused('POST', '/projects', { namespace_id: groupId }, 400, /^name is missing/));

@@ -95,6 +95,25 @@ describe('REST API on PostgreSQL', () => {
     assert.deepEqual((await member('GET', '/groups')).body.map((g: { full_path: string }) => g.full_path), ['platform', 'platform/clusters']);
   });
 
+  it('answers ids beyond what PostgreSQL holds with 404 or 400, not 500', async (t) => {
+    if (!server) return t.skip(POSTGRES_MISSING);
+    const api = server.api;
+    for (const path of ['/projects/99999999999999999999', '/groups/2147483648', `/projects/${ids.project}/environments/99999999999`]) {
+      assert.equal((await api('GET', path)).status, 404, path);
+    }
+    for (const [path, body, message] of [
+      ['/groups', { name: 'x', path: 'big-parent', parent_id: 2147483648 }, /^parent_id must be at most 2147483647/],
+      ['/projects', { name: 'x', namespace_id: 1e20 }, /^namespace_id must be at most 2147483647/],
+      [`/groups/${ids.group}/members`, { user_id: '99999999999', access_level: 30 }, /^user_id must be at most/],
+    ] as const) {
+      const res = await api('POST', path, body);
+      assert.equal(res.status, 400, `${path}: ${JSON.stringify(res.body)}`);
+      assert.match(res.body.message, message);
+    }
+    assert.equal((await api('GET', '/users/99999999999')).status, 400);
+    assert.equal((await api('GET', '/groups?page=99999999999')).status, 400);
+  });
+
   it('lets exactly one of several racing creates of the same path win; the others get 409, not 500', async (t) => {
     if (!server) return t.skip(POSTGRES_MISSING);
     const results = await Promise.all(

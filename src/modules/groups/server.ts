@@ -2,6 +2,7 @@
  * Groups: nested namespaces that hold projects and pass roles down to them.
  */
 import type { Kysely } from 'kysely';
+import { MAX_INT } from '../../lib/validate.js';
 import type { Database, Namespace, Visibility } from '../../store/schema.js';
 import { now, transaction } from '../../store/db.js';
 import { badRequest, forbidden, notFound, unauthorized } from '../../lib/errors.js';
@@ -78,7 +79,8 @@ export class GroupService {
     let id: number | undefined;
     if (typeof idOrPath === 'number' || /^\d+$/.test(idOrPath)) id = Number(idOrPath);
     else id = (await findRoute(db, idOrPath))?.source_id;
-    if (id === undefined) return undefined;
+    // An id beyond what the store holds names nothing (and must not reach PostgreSQL).
+    if (id === undefined || id > MAX_INT) return undefined;
     return db.selectFrom('namespaces').selectAll().where('id', '=', id).where('kind', '=', 'group').executeTakeFirst();
   }
 

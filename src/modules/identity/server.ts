@@ -3,6 +3,7 @@
  * module "who is calling?" and the policy module "may they?".
  */
 import type { Kysely } from 'kysely';
+import { MAX_INT } from '../../lib/validate.js';
 import type { Database, User } from '../../store/schema.js';
 import { isUniqueViolation, now, transaction } from '../../store/db.js';
 import { KubegateError, badRequest, conflict, isKubegateError, notFound, unauthorized } from '../../lib/errors.js';
@@ -60,7 +61,11 @@ export class IdentityService {
 
   async findUser(idOrUsername: string | number): Promise<User | undefined> {
     const q = this.db.selectFrom('users').selectAll();
-    if (typeof idOrUsername === 'number' || /^\d+$/.test(idOrUsername)) return q.where('id', '=', Number(idOrUsername)).executeTakeFirst();
+    if (typeof idOrUsername === 'number' || /^\d+$/.test(idOrUsername)) {
+      const id = Number(idOrUsername);
+      // An id beyond what the store holds names nobody (and must not reach PostgreSQL).
+      return id > MAX_INT ? undefined : q.where('id', '=', id).executeTakeFirst();
+    }
     return q.where('username', '=', idOrUsername).executeTakeFirst();
   }
 

@@ -5,6 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
+import { MAX_INT } from '../../lib/validate.js';
 import type { Database, Environment, EnvironmentTier, Namespace, Project, ProtectedBranch, Visibility } from '../../store/schema.js';
 import { isUniqueViolation, now, transaction } from '../../store/db.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../lib/errors.js';
@@ -135,7 +136,8 @@ export class ProjectService {
       const route = await findRoute(db, idOrPath);
       id = route?.source_kind === 'project' ? route.source_id : undefined;
     }
-    if (id === undefined) return undefined;
+    // An id beyond what the store holds names nothing (and must not reach PostgreSQL).
+    if (id === undefined || id > MAX_INT) return undefined;
     return db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
