@@ -75,6 +75,7 @@ describe('invalid paths are refused with a 400 naming the field and the rule', (
   it('project: .git ending', () => refused('POST', '/projects', { name: 'x', path: 'x.git', namespace_id: groupId }, 400, /^path cannot end in '\.git'/));
   it('project: leading special character', () => refused('POST', '/projects', { name: 'x', path: '_-x', namespace_id: groupId }, 400, /^path cannot contain consecutive/));
   it('project: reserved route word', () => refused('POST', '/projects', { name: 'x', path: 'info', namespace_id: groupId }, 400, /^path "info" is a reserved name/));
+  it('user: reserved top-level word as username', () => refused('POST', '/users', { username: 'api', name: 'Api' }, 400, /^username "api" is a reserved name/));
   it('user: invalid username', () => refused('POST', '/users', { username: 'bad name', name: 'Bad' }, 400, /^username can contain only/));
   it('a reserved top-level word is fine for a subgroup', async () => {
     const res = await server.api('POST', '/groups', { name: 'Api', path: 'api', parent_id: groupId });
@@ -90,6 +91,12 @@ describe('duplicates are a 409', () => {
   it('project path in the same namespace, any case', () => refused('POST', '/projects', { name: 'x', path: 'Existing', namespace_id: groupId }, 409, /"input\/Existing" has already been taken/));
   it('subgroup path taken by a project', () => refused('POST', '/groups', { name: 'x', path: 'existing', parent_id: groupId }, 409, /"input\/existing" has already been taken/));
   it('username', () => refused('POST', '/users', { username: 'ROOT', name: 'x' }, 409, /ROOT/));
+  it('username taken by a group', () => refused('POST', '/users', { username: 'Input', name: 'x' }, 409, /"Input" has already been taken/));
+  it('membership that exists', async () => {
+    const user = (await server.api('POST', '/users', { username: 'twice-member', name: 'Twice' })).body;
+    assert.equal((await server.api('POST', `/groups/${groupId}/members`, { user_id: user.id, access_level: 30 })).status, 201);
+    await refused('POST', `/groups/${groupId}/members`, { user_id: user.id, access_level: 40 }, 409, /already a member/);
+  });
 });
 
 describe('missing and wrong-typed fields are a 400 naming the field', () => {

@@ -36,7 +36,8 @@ export class IdentityService {
   constructor(private readonly db: Kysely<Database>) {}
 
   async createUser(input: NewUser, db: Kysely<Database> = this.db): Promise<User> {
-    validatePath(input.username, 'username');
+    // A username is a top-level path (the user's namespace), so the same words are reserved.
+    validatePath(input.username, 'username', { topLevel: true });
     return transaction(db, async (trx) => {
       const existing = await trx.selectFrom('users').select('id').where('username', '=', input.username).executeTakeFirst();
       if (existing) throw conflict(`username "${input.username}" has already been taken; choose another one`);
