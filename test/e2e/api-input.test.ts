@@ -111,6 +111,11 @@ describe('missing and wrong-typed fields are a 400 naming the field', () => {
   it('project without name or path', () => refused('POST', '/projects', { namespace_id: groupId }, 400, /^name is missing/));
   it('project namespace_id not an integer', () => refused('POST', '/projects', { name: 'x', namespace_id: [1] }, 400, /^namespace_id must be an integer/));
   it('project default_branch invalid', () => refused('POST', '/projects', { name: 'x', namespace_id: groupId, default_branch: 'a..b' }, 400, /^default_branch /));
+  for (const branch of ['HEAD', 'foo.lock/bar', 'foo/.bar', '@']) {
+    // Names Git itself refuses: the repository cannot be made, and nothing else remains.
+    it(`project default_branch ${JSON.stringify(branch)} (refused by git)`, () =>
+      refused('POST', '/projects', { name: 'x', path: 'bad-branch', namespace_id: groupId, default_branch: branch }, 400, /^default_branch /));
+  }
   it('project in a namespace that does not exist', () => refused('POST', '/projects', { name: 'x', namespace_id: 999999 }, 404, /Namespace Not Found/));
   it('a body that is not an object', () => refused('POST', '/groups', [1, 2], 400, /body must be a JSON object/));
   it('user without username', () => refused('POST', '/users', { name: 'x' }, 400, /^username is missing/));

@@ -26,5 +26,9 @@ export function invalidBranchPattern(name: string): string | null {
   if (name.includes('..') || name.includes('@{') || name.endsWith('.') || name.endsWith('.lock')) {
     return "cannot contain '..' or '@{', or end with '.' or '.lock'";
   }
+  if (name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))) {
+    return "cannot have a part (between '/') that starts with '.' or ends with '.lock'";
+  }
+  if (name === '@' || name === 'HEAD') return `cannot be '${name}'`;
   return null;
 }
