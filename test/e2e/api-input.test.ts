@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -123,6 +123,27 @@ describe('missing and wrong-typed fields are a 400 naming the field', () => {
   it('environment without name', () => refused('POST', `/projects/${encodeURIComponent('input/existing')}/environments`, {}, 400, /^name is missing/));
   it('environment tier not one of the values', () => refused('POST', `/projects/${encodeURIComponent('input/existing')}/environments`, { name: 'e', tier: 'prod' }, 400, /^tier must be one of production, staging, testing, development, other/));
   it('protected branch name invalid', () => refused('POST', `/projects/${encodeURIComponent('input/existing')}/protected_branches`, { name: 'a b' }, 400, /^name cannot contain spaces/));
+});
+
+describe('a project whose repository cannot be created', () => {
+  it('is a 500, logged, and leaves no project, route, membership or repository behind', async () => {
+    const repositories = join(server.dataDir, 'repositories');
+    const aside = `${repositories}.aside`;
+    const reposBefore = (await readdir(repositories)).sort();
+    await rename(repositories, aside);
+    // A file where the repositories directory should be: `git init` cannot work.
+    await writeFile(repositories, 'not a directory');
+    try {
+      await refused('POST', '/projects', { name: 'no-repo', namespace_id: groupId }, 500, /^500 Internal Server Error$/);
+      assert.ok(server.logs.some((l) => l.level === 50 && l.msg === 'request failed'), 'the cause is logged');
+      assert.deepEqual((await readdir(aside)).sort(), reposBefore, 'no repository was added');
+    } finally {
+      await rm(repositories, { force: true });
+      await rename(aside, repositories);
+    }
+    const after = await server.api('POST', '/projects', { name: 'no-repo', namespace_id: groupId });
+    assert.equal(after.status, 201, 'the path is free again once the disk is fixed');
+  });
 });
 
 describe('invalid access levels are a 400', () => {
