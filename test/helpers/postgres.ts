@@ -71,6 +71,11 @@ async function adminQuery(url: string, text: string): Promise<void> {
   }
 }
 
+/** Whether `startPostgres()` can work here (known without starting anything, e.g. for `describe`'s skip). */
+export function postgresAvailable(): boolean {
+  return Boolean(process.env.KUBEGATE_TEST_DATABASE_URL) || findPostgresBin() !== undefined;
+}
+
 /** The directory holding initdb, pg_ctl and postgres, newest version first; undefined when absent. */
 export function findPostgresBin(): string | undefined {
   const base = '/usr/lib/postgresql';
