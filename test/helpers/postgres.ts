@@ -114,8 +114,13 @@ async function startCluster(): Promise<Cluster | undefined> {
     if (ids.status !== 0) throw new Error('running as root, but there is no "postgres" user to run PostgreSQL as; install the postgresql package');
     for (const p of [dir, socketDir]) await chown(p, Number(ids.stdout.trim()), Number(gids.stdout.trim()));
   }
-  const command = (tool: string, args: string[]): [string, string[]] =>
-    asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args];
+  // runuser (util-linux) where it exists, else su, which every system has.
+  const hasRunuser = asRoot && spawnSync('runuser', ['--version'], { stdio: 'ignore' }).status === 0;
+  const command = (tool: string, args: string[]): [string, string[]] => {
+    if (!asRoot) return [join(bin, tool), args];
+    if (hasRunuser) return ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]];
+    return ['su', ['-s', '/bin/sh', 'postgres', '-c', [join(bin, tool), ...args].map(shellQuote).join(' ')]];
+  };
 
   let cleaned = false;
   const stopSync = () => {
@@ -129,7 +134,7 @@ async function startCluster(): Promise<Cluster | undefined> {
   // If this process is killed outright (no exit hook runs), a detached watchdog stops
   // the cluster once it sees this process gone.
   const [stopCmd, stopArgs] = command('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
-  const quoted = [stopCmd, ...stopArgs].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const quoted = [stopCmd, ...stopArgs].map(shellQuote).join(' ');
   const watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ${quoted} >/dev/null 2>&1; rm -rf '${dir}'`], {
     detached: true,
     stdio: 'ignore',
@@ -172,6 +177,10 @@ async function startCluster(): Promise<Cluster | undefined> {
     stopSync();
     throw new Error(`could not start a test PostgreSQL from ${bin}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 function freePort(): Promise<number> {
