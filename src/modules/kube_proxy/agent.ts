@@ -62,7 +62,15 @@ export function createKubeProxyHandler(kube: KubeConnection, logger: Logger): Tu
       res.writeHead(up.statusCode ?? 502, out);
       pipeline(up, res.stream, () => undefined);
     });
+    let upgraded = false;
     upstream.on('upgrade', function relayUpgrade(up, socket: Duplex, head: Buffer) {
+      upgraded = true;
+      // The caller left during the handshake: answering on the closed stream would throw
+      // (and take the whole agent down); just drop the upgraded connection.
+      if (res.stream.destroyed || res.stream.closed) {
+        socket.destroy();
+        return;
+      }
       const stream = acceptUpgrade(res, up.headers);
       if (head.length > 0) stream.write(head);
       socket.pipe(stream);
@@ -86,8 +94,12 @@ export function createKubeProxyHandler(kube: KubeConnection, logger: Logger): Tu
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'ServiceUnavailable', code: 502, message: `kubegate agent: cannot reach the Kubernetes API at ${kube.server}: ${err.message}` }));
     });
     // The caller went away (or the server cancelled): cancel the upstream request too.
-    res.stream.on('close', () => {
-      if (!upstream.destroyed && !upgrade) upstream.destroy();
+    let answered = false;
+    upstream.once('response', (up) => up.once('end', () => (answered = true)));
+    res.stream.on('close', function cancelUpstream() {
+      if (answered || upgraded) return;
+      log.debug({ method: req.method, path: req.url }, 'the caller went away; cancelled the Kubernetes API request');
+      upstream.destroy();
     });
     if (upgrade) upstream.end();
     else pipeline(req, upstream, () => undefined);
