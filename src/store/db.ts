@@ -10,6 +10,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { KubegateError } from '../lib/errors.js';
+import { redactUrl } from '../lib/log.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -30,7 +31,7 @@ export const SQLITE_FILE = 'kubegate.sqlite3';
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
   try {
-    await migrate(store);
+    await migrate(store, options.databaseUrl ? redactUrl(options.databaseUrl) : join(options.dataDir, SQLITE_FILE));
   } catch (err) {
     await store.close();
     throw err;
@@ -65,12 +66,14 @@ function openPostgres(url: string): Store {
   return { db, engine: 'postgres', close: () => db.destroy() };
 }
 
-async function migrate(store: Store): Promise<void> {
+async function migrate(store: Store, where: string): Promise<void> {
   const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.engine) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     const reason = error instanceof Error ? error.message : String(error);
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    // No migration ran at all: the database could not be reached or locked.
+    if (!failed) throw new KubegateError('unavailable', `cannot use the database at ${where}: ${reason}`, { cause: error });
     throw new KubegateError('unavailable', `database migration ${failed} failed: ${reason}`, { cause: error });
   }
 }

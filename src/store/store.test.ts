@@ -6,7 +6,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { isUniqueViolation, now, openStore, transaction } from './db.js';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SQLITE_FILE, isUniqueViolation, now, openStore, transaction } from './db.js';
+import { isKubegateError } from '../lib/errors.js';
 import { migrationProvider } from './migrations/index.js';
 import { ENGINES, engineFixture } from '../../test/helpers/postgres.js';
 
@@ -99,3 +103,35 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('opening a store that cannot work', () => {
+  it('names an unreachable PostgreSQL without its password', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'kubegate-store-bad-'));
+    try {
+      await assert.rejects(openStore({ dataDir, databaseUrl: 'postgres://kubegate:hunter2secret@127.0.0.1:1/kubegate' }), (err: unknown) => {
+        assert.ok(isKubegateError(err));
+        assert.equal(err.status, 503);
+        assert.match(err.message, /^cannot use the database at postgres:\/\/kubegate:\*\*\*@127\.0\.0\.1:1\/kubegate: /);
+        assert.doesNotMatch(err.message, /hunter2secret/);
+        return true;
+      });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('names an SQLite file that cannot be opened', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'kubegate-store-bad-'));
+    try {
+      // A directory where the database file should be.
+      await mkdir(join(dataDir, SQLITE_FILE));
+      await assert.rejects(openStore({ dataDir, databaseUrl: undefined }), (err: unknown) => {
+        assert.ok(isKubegateError(err), String(err));
+        assert.match(err.message, new RegExp(`${SQLITE_FILE}`));
+        return true;
+      });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
