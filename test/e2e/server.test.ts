@@ -234,12 +234,11 @@ describe('a running server', () => {
     await once(socket, 'connect');
     let response = '';
     socket.setEncoding('utf8').on('data', (c: string) => (response += c));
-    socket.write(`POST /api/v4/groups HTTP/1.1\r\nHost: 127.0.0.1\r\nPRIVATE-TOKEN: ${ROOT_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    socket.write(`POST /api/v4/groups HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: in-flight-at-sigterm\r\nPRIVATE-TOKEN: ${ROOT_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
     socket.write(body.slice(0, 10));
     // The server has the request once it logged it (Fastify logs "incoming request").
-    while (!run.stdout().includes('"url":"/api/v4/groups"') || !/"method":"POST","url":"\/api\/v4\/groups"[^\n]*incoming request/.test(run.stdout().split('\n').slice(-20).join('\n'))) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const received = () => run.logs().some((l) => l.reqId === 'in-flight-at-sigterm' && l.msg === 'incoming request');
+    while (!received()) await new Promise((r) => setTimeout(r, 20));
     run.proc.kill('SIGTERM');
     while (!run.stdout().includes('shutting down')) await new Promise((r) => setTimeout(r, 20));
     // Shutting down, the server accepts no new connection…
