@@ -109,10 +109,10 @@ test('an idle watch stays open and still delivers events', async () => {
   const watch = spawnKubectl(job.kenv, [...CTX, 'get', 'secrets', '-n', 'default', '-w', '-o', 'name']);
   try {
     await watch.waitFor(/secret\/before-idle/, 15_000);
-    // Longer than any per-request timer we could find on the path (they apply to headers
-    // and idle keep-alive connections only), and longer than a heartbeat interval of the
-    // test servers' defaults would need to be noticed.
-    await new Promise((r) => setTimeout(r, 8_000));
+    // The timers on the path apply to response headers (60 s) and to idle keep-alive
+    // connections, not to a stream that is open; 20 s idle outlasts the tunnel's heartbeat
+    // interval (15 s) and any small timer someone might add.
+    await new Promise((r) => setTimeout(r, 20_000));
     assert.equal(watch.child.exitCode, null, `watch ended: ${watch.stderr()}`);
     fx.sim.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'after-idle', namespace: 'default' }, data: {} });
     await watch.waitFor(/secret\/after-idle/, 15_000);
@@ -166,6 +166,39 @@ test('a stream nobody reads does not stall another stream', async () => {
   }
 });
 
+test('a port-forward whose local client never reads does not stall other streams', async () => {
+  const pf = spawnKubectl(job.kenv, [...CTX, 'port-forward', '-n', 'default', 'pod/noisy', ':8080']);
+  const port = await forwardedPort(pf);
+  // The echo server sends everything back to a client that never reads: the bytes pile up
+  // until flow control holds the writer.
+  const greedy = net.connect(port, '127.0.0.1');
+  greedy.on('error', () => undefined);
+  greedy.pause();
+  const chunk = Buffer.alloc(1024 * 1024, 1);
+  for (let i = 0; i < 32; i++) greedy.write(chunk);
+  try {
+    const follow = spawnKubectl(job.kenv, [...CTX, 'logs', '-f', 'web', '-n', 'default']);
+    try {
+      for (let i = 0; i < 5; i++) {
+        fx.sim.appendLog('default', 'web', `still flowing ${i}`);
+        await follow.waitFor(new RegExp(`still flowing ${i}`), 15_000);
+      }
+    } finally {
+      await follow.stop();
+    }
+    const other = spawnKubectl(job.kenv, [...CTX, 'port-forward', '-n', 'default', 'pod/web', ':8080']);
+    try {
+      const payload = Buffer.alloc(512 * 1024, 9);
+      assert.ok((await echoRoundTrip(await forwardedPort(other), payload)).equals(payload));
+    } finally {
+      await other.stop();
+    }
+  } finally {
+    greedy.destroy();
+    await pf.stop();
+  }
+});
+
 test('every proxied request is audited; only administrators read the audit log', async () => {
   const j = await createJob(fx.server, 'acme/clusters');
   try {
@@ -174,6 +207,7 @@ test('every proxied request is audited; only administrators read the audit log',
       ['get', 'pod', 'web', '-n', 'default'],
       ['create', 'configmap', 'audited', '-n', 'default', '--from-literal=a=b'],
       ['create', 'deployment', 'audited', '-n', 'default', '--image=nginx'],
+      ['exec', 'web', '-n', 'default', '--', 'echo', 'audited'],
     ];
     for (const step of steps) {
       const r = await kubectl(j.kenv, [...CTX, ...step]);
@@ -196,7 +230,7 @@ test('every proxied request is audited; only administrators read the audit log',
       }
     })();
     const find = (verb: string, resource: string, name = '') => {
-      const e = events.find((x) => x.verb === verb && x.resource === resource && x.name === name);
+      const e = events.find((x) => x.verb === verb && x.resource === resource && x.name === name && x.subresource === '');
       assert.ok(e, `no ${verb} ${resource} ${name} event in ${JSON.stringify(events.map((x) => [x.verb, x.resource, x.name]))}`);
       return e;
     };
@@ -217,6 +251,11 @@ test('every proxied request is audited; only administrators read the audit log',
     assert.equal(created.status, 201);
     assert.ok(created.bytes_in > 0);
     assert.equal(find('create', 'deployments').api_group, 'apps');
+    // kubectl 1.32 execs over a WebSocket, a GET: Kubernetes' request info calls that `get`.
+    const exec = events.find((x) => x.resource === 'pods' && x.subresource === 'exec');
+    assert.equal(exec?.name, 'web');
+    assert.equal(exec?.status, 101);
+    assert.ok(exec.bytes_out > 0);
     const watched = find('watch', 'configmaps');
     assert.equal(watched.namespace, 'default');
     assert.ok(watched.bytes_out > 0);
