@@ -39,6 +39,17 @@ test('get pods and create a configmap', async () => {
   assert.deepEqual(fx.sim.get('v1', 'ConfigMap', 'default', 'settings')?.data, { color: 'blue' });
 });
 
+test('a large request body and response go through whole', async () => {
+  const file = join(job.kenv.dir, 'big.txt');
+  const content = Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'y'.repeat(40)}`).join('\n');
+  await writeFile(file, content);
+  const created = await kubectl(job.kenv, [...CTX, 'create', 'configmap', 'big', '-n', 'default', `--from-file=big.txt=${file}`]);
+  assert.equal(created.code, 0, created.stderr);
+  const back = await kubectl(job.kenv, [...CTX, 'get', 'configmap', 'big', '-n', 'default', '-o', 'jsonpath={.data.big\\.txt}']);
+  assert.equal(back.code, 0, back.stderr);
+  assert.equal(back.stdout, content);
+});
+
 test('get -w sees an object created while watching', async () => {
   const watch = spawnKubectl(job.kenv, [...CTX, 'get', 'configmaps', '-n', 'default', '-w', '-o', 'name']);
   try {
