@@ -1,7 +1,9 @@
 // Preloaded into the benchmark's child processes when profiling (NODE_OPTIONS=--import;
 // NODE_OPTIONS may not carry --cpu-prof). SIGUSR2 starts the profiler, the next SIGUSR2
 // stops it and writes <BENCH_CPU_PROFILE_DIR>/<name>-<pid>-<n>.cpuprofile, so that only
-// the measured phase is profiled (not start-up, not TypeScript loading).
+// the measured phase is profiled (not start-up, not TypeScript loading), plus
+// <name>-<pid>-<n>.writes.json: socket writes by peer port (each is a syscall and a TLS
+// record). Read the profiles with `node bench/profile-summary.mjs DIR/*.cpuprofile`.
 import { Session } from 'node:inspector';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
