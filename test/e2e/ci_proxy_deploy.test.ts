@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubectl, type KubectlEnv } from '../kube-apiserver/testing/kubectl.js';
 import { connectAgent, createJob, startCiFixture, type CiFixture, type Job } from '../helpers/ci.js';
+import { startAgent } from '../helpers/agent.js';
+import { kubectlUntil } from './ci_proxy_support.js';
 
 const CTX = ['--context', 'acme/clusters:prod'];
 let fx: CiFixture;
@@ -94,6 +96,13 @@ test('client-side kubectl apply -f (OpenAPI fetched through the proxy), then rol
   assert.equal((fx.sim.get('apps/v1', 'Deployment', 'deploy', 'web')?.spec as { replicas: number }).replicas, 3);
   const status = await kubectl(job.kenv, [...CTX, 'rollout', 'status', 'deployment/web', '-n', 'deploy', '--timeout=60s'], { timeoutMs: 70_000 });
   assert.equal(status.code, 0, status.stderr);
+  const wait = await kubectl(job.kenv, [...CTX, 'wait', '--for=condition=Available', 'deployment/web', '-n', 'deploy', '--timeout=60s'], { timeoutMs: 70_000 });
+  assert.equal(wait.code, 0, wait.stderr);
+  assert.match(wait.stdout, /deployment\.apps\/web condition met/);
+  const del = await kubectl(job.kenv, [...CTX, 'delete', 'configmap', 'app-config', '-n', 'deploy']);
+  assert.equal(del.code, 0, del.stderr);
+  assert.match(del.stdout, /configmap "app-config" deleted/);
+  assert.equal(fx.sim.get('v1', 'ConfigMap', 'deploy', 'app-config'), undefined);
 });
 
 test('kubectl apply --server-side', async () => {
@@ -160,4 +169,13 @@ test('with no connected agent pod kubectl shows kubegate\'s 503 message', async 
   const exec = await kubectl(job.kenv, [...CTX, 'exec', '-n', 'deploy', 'x', '--', 'true'], { timeoutMs: 60_000 });
   assert.notEqual(exec.code, 0);
   assert.match(exec.stderr, /has no connected pods; is the agent running\?/);
+
+  // The agent comes back (a new pod with a new token): the same kubeconfig works again.
+  const project = await fx.server.api('GET', `/projects/${encodeURIComponent('acme/clusters')}`);
+  const token = await fx.server.api('POST', `/projects/${project.body.id}/cluster_agents/${agentId}/tokens`, { name: 'second' });
+  assert.equal(token.status, 201, JSON.stringify(token.body));
+  fx.agents.push(await startAgent({ serverUrl: fx.server.url, token: token.body.token, sim: fx.sim, podName: 'prod-pod-2', caCertFile: fx.server.caCertFile! }));
+  const back = await kubectlUntil(job.kenv, [...CTX, 'get', 'deployments', '-n', 'deploy', '-o', 'name'], (x) => x.code === 0, 30_000);
+  assert.equal(back.code, 0, back.stderr);
+  assert.equal(back.stdout, 'deployment.apps/web\n');
 });

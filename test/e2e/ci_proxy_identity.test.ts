@@ -150,6 +150,10 @@ test('document 001: ClusterRole view bound to Group gitlab:ci_job lets a ci_job 
     assert.equal(create.code, 1);
     assert.match(create.stderr, new RegExp(`configmaps is forbidden: User "gitlab:ci_job:${j.id}" cannot create resource "configmaps" in API group "" in the namespace "default"`));
     assert.equal(fx.sim.get('v1', 'ConfigMap', 'default', 'nope'), undefined);
+    const canList = await kubectl(j.kenv, [...CTX, 'auth', 'can-i', 'list', 'pods', '-n', 'default']);
+    assert.equal(canList.stdout.trim(), 'yes', canList.stderr);
+    const canCreate = await kubectl(j.kenv, [...CTX, 'auth', 'can-i', 'create', 'configmaps', '-n', 'default']);
+    assert.equal(canCreate.stdout.trim(), 'no', canCreate.stderr);
     // An upgrade the cluster refuses reaches kubectl as the API server's answer too.
     const exec = await kubectl(j.kenv, [...CTX, 'exec', '-n', 'default', 'web', '--', 'echo', 'nope'], { timeoutMs: 30_000 });
     assert.notEqual(exec.code, 0);

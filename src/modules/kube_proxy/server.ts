@@ -218,15 +218,19 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
         socket.pipe(stream);
       }
       await new Promise<void>((resolve) => {
-        const end = () => {
+        // The caller left: nothing more can be delivered; cancel the upstream side.
+        socket.once('close', () => {
           stream.destroy();
-          socket.destroy();
           resolve();
-        };
-        socket.once('close', end);
-        stream.once('close', end);
-        socket.once('error', end);
-        stream.once('error', end);
+        });
+        socket.once('error', () => socket.destroy());
+        // The upstream side ended or broke: what was already written (a refusal's Status
+        // body, an exec's exit status) must still reach the caller, so end the socket and
+        // close it once flushed. Destroying it at once lost such bytes now and then.
+        stream.once('close', () => {
+          if (!socket.destroyed) socket.end(() => socket.destroy());
+        });
+        stream.once('error', () => undefined);
       });
       deps.audit.record(auditEvent(auth, req.method ?? 'GET', path, status, started, bytesIn, bytesOut));
     } catch (err) {
