@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import { kubectl, spawnKubectl } from '../kube-apiserver/testing/kubectl.js';
 import { connectAgent, createJob, ensureProject, startCiFixture, type CiFixture, type Job } from '../helpers/ci.js';
+import { eventually, startAgent } from '../helpers/agent.js';
 import { auditEvents, echoRoundTrip, forwardedPort, runPod } from './ci_proxy_support.js';
 
 const CTX = ['--context', 'acme/clusters:prod'];
@@ -44,6 +45,8 @@ test('killing kubectl logs -f or get -w cancels the request to the Kubernetes AP
   fx.sim.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'watched', namespace: 'default' }, data: {} });
   const watch = spawnKubectl(job.kenv, [...CTX, 'get', 'configmaps', '-n', 'default', '-w', '-o', 'name']);
   await watch.waitFor(/configmap\/watched/, 15_000);
+  // That line comes from the initial list; kill kubectl only once its watch is open.
+  await eventually(async () => (fx.sim.requests.some((q) => q.verb === 'watch' && q.resource === 'configmaps') ? true : undefined), 15_000, 'watch request');
   watch.child.kill('SIGKILL');
   await watch.exited;
   await agentLog().waitForLog((l) => l.msg === 'the caller went away; cancelled the Kubernetes API request' && /configmaps\?.*watch=(1|true)/.test(String(l.path)), 15_000);
@@ -270,4 +273,27 @@ test('every proxied request is audited; only administrators read the audit log',
   } finally {
     await j.kenv.cleanup();
   }
+});
+
+test('with two pods of the agent, stopping one leaves kubectl working through the other', async () => {
+  const project = await ensureProject(fx.server, 'acme/clusters');
+  const token = await fx.server.api('POST', `/projects/${project.id}/cluster_agents/${agentId}/tokens`, { name: 'second pod' });
+  assert.equal(token.status, 201, JSON.stringify(token.body));
+  const second = await startAgent({ serverUrl: fx.server.url, token: token.body.token, sim: fx.sim, podName: 'prod-pod-2', caCertFile: fx.server.caCertFile! });
+  fx.agents.push(second);
+  await eventually(async () => {
+    const r = await fx.server.api('GET', `/projects/${project.id}/cluster_agents/${agentId}`);
+    return r.body.connections?.length === 2 ? true : undefined;
+  }, 20_000, 'two pods connected');
+  // Requests are spread over both pods; each one works.
+  for (let i = 0; i < 4; i++) {
+    const r = await kubectl(job.kenv, [...CTX, 'exec', '-n', 'default', 'web', '--', 'echo', `pod round ${i}`], { timeoutMs: 30_000 });
+    assert.equal(r.stdout, `pod round ${i}\n`, r.stderr);
+  }
+  await agentLog().stop();
+  const r = await kubectl(job.kenv, [...CTX, 'get', 'pods', '-n', 'default', '-o', 'name']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /pod\/web/);
+  const exec = await kubectl(job.kenv, [...CTX, 'exec', '-n', 'default', 'web', '--', 'echo', 'second pod'], { timeoutMs: 30_000 });
+  assert.equal(exec.stdout, 'second pod\n', exec.stderr);
 });
