@@ -56,6 +56,11 @@ async function job(projectPath: string, input: Parameters<typeof createJob>[2] =
   return j;
 }
 
+/** The simulator's record of the latest `kubectl auth whoami` (a SelfSubjectReview). */
+function lastReview() {
+  return fx.sim.requests.filter((q) => q.resource === 'selfsubjectreviews').at(-1);
+}
+
 async function whoami(j: Job): Promise<{ username: string; uid?: string; groups: string[]; extra?: Record<string, string[]> }> {
   const r = await kubectl(j.kenv, [...CTX, 'auth', 'whoami', '-o', 'json']);
   assert.equal(r.code, 0, r.stderr);
@@ -67,7 +72,7 @@ test('access_as agent: the agent\'s ServiceAccount acts', async () => {
   const user = await whoami(j);
   assert.equal(user.username, 'system:serviceaccount:gitlab-agent:gitlab-agent');
   assert.deepEqual(user.groups, ['system:serviceaccounts', 'system:serviceaccounts:gitlab-agent', 'system:authenticated']);
-  assert.equal(fx.sim.requests.at(-1)?.impersonated, false);
+  assert.equal(lastReview()?.impersonated, false);
 });
 
 test('access_as ci_job with an environment: user, groups root to leaf, extras', async () => {
@@ -100,7 +105,7 @@ test('access_as ci_job with an environment: user, groups root to leaf, extras', 
     'agent.gitlab.com/environment_tier': ['staging'],
   });
   // The agent authenticated as itself and impersonated the job.
-  const last = fx.sim.requests.at(-1)!;
+  const last = lastReview()!;
   assert.equal(last.authenticatedUser.username, 'system:serviceaccount:gitlab-agent:gitlab-agent');
   assert.equal(last.impersonated, true);
 });
