@@ -38,6 +38,8 @@ export interface PathFigures {
   p99Ms: number;
   requestsPerSec: number;
   mibPerSec: number;
+  /** CPU time per request in the latency run (one at a time), µs. */
+  cpuPerSequentialUs: CpuSplit;
   /** CPU time per request in the req/s run, µs: server, agent, this process (client + simulator). */
   cpuPerRequestUs: CpuSplit;
   /** CPU time per MiB of the bulk body, ms. */
@@ -97,6 +99,7 @@ export async function benchProxy(options: ProxyBenchOptions = {}): Promise<Proxy
         // With --profile-dir, the children profile the proxied measurements only.
         const profiling = o.profileDir !== undefined && target === setup.proxied;
         if (profiling) await toggleProfilers(setup.pids);
+        const cpuStart = cpu();
         const latency = wanted('latency') ? await latencies(target, o.latencySamples) : { p50Ms: NaN, p99Ms: NaN };
         const cpu0 = cpu();
         const requestsPerSec = wanted('requests') ? await requestsPerSecond(target, o.concurrency, o.requests) : NaN;
@@ -108,6 +111,7 @@ export async function benchProxy(options: ProxyBenchOptions = {}): Promise<Proxy
           ...latency,
           requestsPerSec,
           mibPerSec,
+          cpuPerSequentialUs: cpuDelta(cpuStart, cpu0, 1000 / o.latencySamples),
           cpuPerRequestUs: cpuDelta(cpu0, cpu1, 1000 / o.requests),
           cpuPerMiBMs: cpuDelta(cpu1, cpu2, 1 / o.sizeMiB),
         });
@@ -131,6 +135,7 @@ export async function benchProxy(options: ProxyBenchOptions = {}): Promise<Proxy
     p99Ms: median(runs.map((x) => x.p99Ms)),
     requestsPerSec: median(runs.map((x) => x.requestsPerSec)),
     mibPerSec: median(runs.map((x) => x.mibPerSec)),
+    cpuPerSequentialUs: split(runs.map((x) => x.cpuPerSequentialUs)),
     cpuPerRequestUs: split(runs.map((x) => x.cpuPerRequestUs)),
     cpuPerMiBMs: split(runs.map((x) => x.cpuPerMiBMs)),
   });
@@ -227,8 +232,9 @@ export function formatProxyBench(r: ProxyBenchResult): string {
     `  small GET p99     direct ${d.p99Ms.toFixed(3)} ms   proxied ${p.p99Ms.toFixed(3)} ms = ${(p.p99Ms / d.p99Ms).toFixed(2)}x, +${r.addedP99Ms.toFixed(3)} ms`,
     `  ${String(o.concurrency).padStart(2)} in flight      direct ${d.requestsPerSec.toFixed(0)} req/s   proxied ${p.requestsPerSec.toFixed(0)} req/s = ${r.requestsRatio.toFixed(2)}x   (target ≥ ${PROXY_TARGETS.requestsRatio}x: ${verdict(r.requestsRatio >= PROXY_TARGETS.requestsRatio)})`,
     `  ${o.sizeMiB} MiB body     direct ${d.mibPerSec.toFixed(0)} MiB/s   proxied ${p.mibPerSec.toFixed(0)} MiB/s = ${r.bulkRatio.toFixed(2)}x   (target ≥ ${PROXY_TARGETS.bulkRatio}x: ${verdict(r.bulkRatio >= PROXY_TARGETS.bulkRatio)})`,
-    `  CPU per request   direct: client+simulator ${d.cpuPerRequestUs.local.toFixed(0)} µs; proxied: client+simulator ${p.cpuPerRequestUs.local.toFixed(0)} µs, server ${p.cpuPerRequestUs.server.toFixed(0)} µs, agent ${p.cpuPerRequestUs.agent.toFixed(0)} µs`,
-    `  CPU per MiB       direct: client+simulator ${d.cpuPerMiBMs.local.toFixed(1)} ms; proxied: client+simulator ${p.cpuPerMiBMs.local.toFixed(1)} ms, server ${p.cpuPerMiBMs.server.toFixed(1)} ms, agent ${p.cpuPerMiBMs.agent.toFixed(1)} ms`,
+    `  CPU per request, one at a time   direct: client+simulator ${d.cpuPerSequentialUs.local.toFixed(0)} µs; proxied: client+simulator ${p.cpuPerSequentialUs.local.toFixed(0)} µs, server ${p.cpuPerSequentialUs.server.toFixed(0)} µs, agent ${p.cpuPerSequentialUs.agent.toFixed(0)} µs`,
+    `  CPU per request, ${o.concurrency} in flight   direct: client+simulator ${d.cpuPerRequestUs.local.toFixed(0)} µs; proxied: client+simulator ${p.cpuPerRequestUs.local.toFixed(0)} µs, server ${p.cpuPerRequestUs.server.toFixed(0)} µs, agent ${p.cpuPerRequestUs.agent.toFixed(0)} µs`,
+    `  CPU per MiB of the body          direct: client+simulator ${d.cpuPerMiBMs.local.toFixed(1)} ms; proxied: client+simulator ${p.cpuPerMiBMs.local.toFixed(1)} ms, server ${p.cpuPerMiBMs.server.toFixed(1)} ms, agent ${p.cpuPerMiBMs.agent.toFixed(1)} ms`,
     `  load average ${r.loadBefore.toFixed(1)} → ${r.loadAfter.toFixed(1)} on ${availableParallelism()} cores (above the core count, other work competed and the figures are pessimistic)`,
   ].join('\n');
 }
