@@ -234,9 +234,15 @@ export function formatProxyBench(r: ProxyBenchResult): string {
     `  ${o.sizeMiB} MiB body     direct ${d.mibPerSec.toFixed(0)} MiB/s   proxied ${p.mibPerSec.toFixed(0)} MiB/s = ${r.bulkRatio.toFixed(2)}x   (target ≥ ${PROXY_TARGETS.bulkRatio}x: ${verdict(r.bulkRatio >= PROXY_TARGETS.bulkRatio)})`,
     `  CPU per request, one at a time   direct: client+simulator ${d.cpuPerSequentialUs.local.toFixed(0)} µs; proxied: client+simulator ${p.cpuPerSequentialUs.local.toFixed(0)} µs, server ${p.cpuPerSequentialUs.server.toFixed(0)} µs, agent ${p.cpuPerSequentialUs.agent.toFixed(0)} µs`,
     `  CPU per request, ${o.concurrency} in flight   direct: client+simulator ${d.cpuPerRequestUs.local.toFixed(0)} µs; proxied: client+simulator ${p.cpuPerRequestUs.local.toFixed(0)} µs, server ${p.cpuPerRequestUs.server.toFixed(0)} µs, agent ${p.cpuPerRequestUs.agent.toFixed(0)} µs`,
+    `  projection, each process on its own core (as in a deployment): ${o.concurrency} in flight ≈ ${ownCores(d.cpuPerRequestUs, p.cpuPerRequestUs)}, bulk ≈ ${ownCores(d.cpuPerMiBMs, p.cpuPerMiBMs)} of direct (the busiest process sets the pace; a projection, not a measurement)`,
     `  CPU per MiB of the body          direct: client+simulator ${d.cpuPerMiBMs.local.toFixed(1)} ms; proxied: client+simulator ${p.cpuPerMiBMs.local.toFixed(1)} ms, server ${p.cpuPerMiBMs.server.toFixed(1)} ms, agent ${p.cpuPerMiBMs.agent.toFixed(1)} ms`,
-    `  load average ${r.loadBefore.toFixed(1)} → ${r.loadAfter.toFixed(1)} on ${availableParallelism()} cores (above the core count, other work competed and the figures are pessimistic)`,
+    `  load average ${r.loadBefore.toFixed(1)} → ${r.loadAfter.toFixed(1)} on ${availableParallelism()} cores${Math.max(r.loadBefore, r.loadAfter) > availableParallelism() ? ': other work competed, the proxied figures are pessimistic' : ''}`,
   ].join('\n');
+}
+
+/** Throughput ratio if every process had a core to itself: the busiest one sets the pace. */
+function ownCores(direct: CpuSplit, proxied: CpuSplit): string {
+  return `${(direct.local / Math.max(proxied.local, proxied.server, proxied.agent)).toFixed(2)}x`;
 }
 
 export function parseProxyArgs(argv: string[]): ProxyBenchOptions {

@@ -141,7 +141,9 @@ function exposeGc(): () => void {
 }
 
 export function formatConnectionsBench({ tunnel: t, bare: b }: ConnectionsComparison): string {
-  const x = (value: number, base: number): string => `${(value / base).toFixed(2)}x`;
+  // RSS moves by whole pages and the allocator returns memory late: a small per-connection
+  // figure can come out negative; the ratio then means nothing.
+  const x = (value: number, base: number): string => (value > 0 && base > 0 ? `${(value / base).toFixed(2)}x` : 'n/a');
   return [
     `tunnel connections: ${t.agents} agents connecting at once (agents in a child process), baseline: as many bare WebSocket connections`,
     `  connect               bare ${b.connectsPerSec.toFixed(0).padStart(5)} connections/s   tunnel ${t.connectsPerSec.toFixed(0).padStart(5)} connections/s = ${x(t.connectsPerSec, b.connectsPerSec)} (WebSocket + token check + HTTP/2 setup)`,
