@@ -10,11 +10,14 @@ import type { Database } from '../../store/schema.js';
 export interface ProxyAuditEvent {
   kind: 'k8s_proxy_request';
   time: string;
-  job: number;
-  pipeline: number;
-  project: { id: number; path: string };
-  user: { id: number; username: string };
-  agent: { id: number; name: string };
+  /** Null only for requests refused before the job was known (bad or finished token). */
+  job: number | null;
+  pipeline: number | null;
+  project: { id: number; path: string } | null;
+  user: { id: number; username: string } | null;
+  /** The agent asked for; `name` is empty when the request was refused before routing. */
+  agent: { id: number; name: string } | null;
+  /** `agent`, `ci_job`, `impersonate`; empty when refused. */
   access_as: string;
   verb: string;
   api_group: string;
@@ -77,10 +80,10 @@ export class AuditLog {
               batch.slice(i, i + MAX_BATCH).map((e) => ({
                 time: e.time,
                 kind: e.kind,
-                agent_id: e.agent.id,
+                agent_id: e.agent?.id ?? null,
                 job_id: e.job,
-                project_id: e.project.id,
-                user_id: e.user.id,
+                project_id: e.project?.id ?? null,
+                user_id: e.user?.id ?? null,
                 status: e.status,
                 details: JSON.stringify(e),
               })),

@@ -22,6 +22,22 @@ export interface ProxyAuthDeps {
   grantFor(ctx: JobContext, agentId: number): Promise<{ grant: Grant; identity: Identity } | undefined>;
 }
 
+/**
+ * A refused request. `ctx` is the job when the token was good (the agent was not
+ * allowed), so the refusal can be audited against it.
+ */
+export class ProxyRefusal extends KubegateError {
+  constructor(
+    code: 'unauthorized' | 'forbidden',
+    message: string,
+    readonly agentId: number | null,
+    readonly ctx: JobContext | null,
+  ) {
+    super(code, message);
+    this.name = 'ProxyRefusal';
+  }
+}
+
 export const AUTH_CACHE_TTL_MS = 5_000;
 const MAX_CACHE_ENTRIES = 10_000;
 const CREDENTIAL = /^Bearer\s+ci:(\d{1,12}):(\S+)\s*$/i;
@@ -40,11 +56,11 @@ export class ProxyAuthorizer {
   async authorize(headers: IncomingHttpHeaders): Promise<Authorized> {
     const header = headers.authorization;
     if (!header) {
-      throw new KubegateError('unauthorized', 'no credentials: the proxy needs "Authorization: Bearer ci:<agent id>:<job token>" (use the kubeconfig from GET /api/v4/job/kubeconfig)');
+      throw new ProxyRefusal('unauthorized', 'no credentials: the proxy needs "Authorization: Bearer ci:<agent id>:<job token>" (use the kubeconfig from GET /api/v4/job/kubeconfig)', null, null);
     }
     const m = CREDENTIAL.exec(header);
     if (!m) {
-      throw new KubegateError('unauthorized', 'malformed credentials: the token must be "ci:<agent id>:<job token>"');
+      throw new ProxyRefusal('unauthorized', 'malformed credentials: the token must be "ci:<agent id>:<job token>"', null, null);
     }
     const agentId = Number(m[1]);
     const token = m[2]!;
@@ -58,15 +74,17 @@ export class ProxyAuthorizer {
       ctx = await this.deps.authenticateJob(token);
     } catch (err) {
       if (isKubegateError(err) && err.code === 'unauthorized') {
-        throw new KubegateError('unauthorized', `${err.message.replace(/^401 Unauthorized: /, '')}; a job token works only while its job runs`);
+        throw new ProxyRefusal('unauthorized', `${err.message.replace(/^401 Unauthorized: /, '')}; a job token works only while its job runs`, agentId, null);
       }
       throw err;
     }
     const granted = await this.deps.grantFor(ctx, agentId);
     if (!granted) {
-      throw new KubegateError(
+      throw new ProxyRefusal(
         'forbidden',
         `job ${ctx.job.id} of project ${ctx.project.full_path} may not use agent ${agentId}: the agent's configuration does not grant this project, environment or branch (see GET /api/v4/job/allowed_agents)`,
+        agentId,
+        ctx,
       );
     }
     const value: Authorized = { ctx, ...granted };

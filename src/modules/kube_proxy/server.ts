@@ -11,7 +11,8 @@ import { isKubegateError } from '../../lib/errors.js';
 import type { TunnelServer } from '../tunnel/server.js';
 import { NoAgentConnectionError, TunnelAbortedError } from '../tunnel/server.js';
 import type { AuditLog, ProxyAuditEvent } from '../audit/server.js';
-import { ProxyAuthorizer, type Authorized } from './auth.js';
+import { ProxyAuthorizer, ProxyRefusal, type Authorized } from './auth.js';
+import type { JobContext } from '../ci_access/jobs.js';
 import { requestInfo } from './request_info.js';
 import { sendStatus, sendStatusOnSocket } from './status.js';
 import { IDENTITY_HEADER, encodeIdentity } from './shared.js';
@@ -60,17 +61,29 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
     return out;
   }
 
-  function auditEvent(auth: Authorized, method: string, path: string, status: number, started: number, bytesIn: number, bytesOut: number, error?: string): ProxyAuditEvent {
+  /** Who a request was for, as far as it is known when the event is written. */
+  interface AuditSubject {
+    ctx: JobContext | null;
+    agent: { id: number; name: string } | null;
+    accessAs: string;
+  }
+
+  function subjectOf(auth: Authorized): AuditSubject {
+    return { ctx: auth.ctx, agent: auth.grant.agent, accessAs: auth.grant.accessAs.kind };
+  }
+
+  function auditEvent(subject: AuditSubject, method: string, path: string, status: number, started: number, bytesIn: number, bytesOut: number, error?: string): ProxyAuditEvent {
     const info = requestInfo(method, path);
+    const ctx = subject.ctx;
     return {
       kind: 'k8s_proxy_request',
       time: new Date(started).toISOString(),
-      job: auth.ctx.job.id,
-      pipeline: auth.ctx.job.pipeline_id,
-      project: { id: auth.ctx.project.id, path: auth.ctx.project.full_path },
-      user: { id: auth.ctx.user.id, username: auth.ctx.user.username },
-      agent: { id: auth.grant.agent.id, name: auth.grant.agent.name },
-      access_as: auth.grant.accessAs.kind,
+      job: ctx?.job.id ?? null,
+      pipeline: ctx?.job.pipeline_id ?? null,
+      project: ctx ? { id: ctx.project.id, path: ctx.project.full_path } : null,
+      user: ctx ? { id: ctx.user.id, username: ctx.user.username } : null,
+      agent: subject.agent,
+      access_as: subject.accessAs,
       verb: info.verb,
       api_group: info.apiGroup,
       api_version: info.apiVersion,
@@ -84,6 +97,29 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       duration_ms: Date.now() - started,
       ...(error ? { error } : {}),
     };
+  }
+
+  /**
+   * Lets a request in, or says why not (and audits the refusal): impersonation asked by
+   * the caller, no or bad credentials, a job that may not use the agent.
+   */
+  async function admit(req: IncomingMessage, path: string, started: number): Promise<Authorized | { code: number; message: string }> {
+    const attempt = impersonationAttempt(req);
+    let refusal: { code: number; message: string };
+    let subject: AuditSubject = { ctx: null, agent: null, accessAs: '' };
+    try {
+      const auth = await deps.authorizer.authorize(req.headers);
+      if (!attempt) return auth;
+      subject = subjectOf(auth);
+      refusal = { code: 403, message: `impersonation is set by the agent configuration only; remove the ${attempt} header (kubectl --as/--as-group)` };
+    } catch (err) {
+      refusal = attempt && !(err instanceof ProxyRefusal && err.code === 'unauthorized')
+        ? { code: 403, message: `impersonation is set by the agent configuration only; remove the ${attempt} header (kubectl --as/--as-group)` }
+        : refusalStatus(err);
+      if (err instanceof ProxyRefusal) subject = { ctx: err.ctx, agent: err.agentId === null ? null : { id: err.agentId, name: '' }, accessAs: '' };
+    }
+    deps.audit.record(auditEvent(subject, req.method ?? 'GET', path, refusal.code, started, 0, 0, refusal.message));
+    return refusal;
   }
 
   function refusalStatus(err: unknown, auth?: Authorized): { code: number; message: string } {
@@ -102,17 +138,9 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
 
   async function proxyRequest(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const started = Date.now();
-    const attempt = impersonationAttempt(req);
-    if (attempt) {
-      sendStatus(res, 403, `impersonation is set by the agent configuration only; remove the ${attempt} header (kubectl --as/--as-group)`);
-      return;
-    }
-    let auth: Authorized;
-    try {
-      auth = await deps.authorizer.authorize(req.headers);
-    } catch (err) {
-      const { code, message } = refusalStatus(err);
-      sendStatus(res, code, message);
+    const auth = await admit(req, path, started);
+    if ('code' in auth) {
+      sendStatus(res, auth.code, auth.message, req);
       return;
     }
     const controller = new AbortController();
@@ -156,7 +184,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
           done();
         });
       });
-      deps.audit.record(auditEvent(auth, req.method ?? 'GET', path, status, started, bytesIn, bytesOut));
+      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, status, started, bytesIn, bytesOut));
     } catch (err) {
       clearTimeout(headerTimer);
       if (err instanceof TunnelAbortedError || controller.signal.aborted) {
@@ -168,25 +196,17 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       } else {
         const { code, message } = refusalStatus(err, auth);
         status = code;
-        sendStatus(res, code, message);
+        sendStatus(res, code, message, req);
       }
-      deps.audit.record(auditEvent(auth, req.method ?? 'GET', path, status, started, bytesIn, bytesOut, (err as Error).message));
+      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, status, started, bytesIn, bytesOut, (err as Error).message));
     }
   }
 
   async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, path: string): Promise<void> {
     const started = Date.now();
-    const attempt = impersonationAttempt(req);
-    if (attempt) {
-      sendStatusOnSocket(socket, 403, `impersonation is set by the agent configuration only; remove the ${attempt} header (kubectl --as/--as-group)`);
-      return;
-    }
-    let auth: Authorized;
-    try {
-      auth = await deps.authorizer.authorize(req.headers);
-    } catch (err) {
-      const { code, message } = refusalStatus(err);
-      sendStatusOnSocket(socket, code, message);
+    const auth = await admit(req, path, started);
+    if ('code' in auth) {
+      sendStatusOnSocket(socket, auth.code, auth.message);
       return;
     }
     const controller = new AbortController();
@@ -232,12 +252,12 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
         });
         stream.once('error', () => undefined);
       });
-      deps.audit.record(auditEvent(auth, req.method ?? 'GET', path, status, started, bytesIn, bytesOut));
+      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, status, started, bytesIn, bytesOut));
     } catch (err) {
       const { code, message } = refusalStatus(err, auth);
       status = controller.signal.aborted ? 499 : code;
       sendStatusOnSocket(socket, code, message);
-      deps.audit.record(auditEvent(auth, req.method ?? 'GET', path, status, started, bytesIn, bytesOut, (err as Error).message));
+      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, status, started, bytesIn, bytesOut, (err as Error).message));
     }
   }
 

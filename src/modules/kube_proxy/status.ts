@@ -2,7 +2,7 @@
  * Errors to kubectl are Kubernetes `Status` objects: kubectl prints their message, so the
  * message says who speaks ("kubegate:") and what to do.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 const REASONS: Record<number, string> = {
@@ -22,13 +22,24 @@ export function statusObject(code: number, message: string) {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `kubegate: ${message}`, reason: REASONS[code] ?? 'Unknown', code };
 }
 
-export function sendStatus(res: ServerResponse, code: number, message: string): void {
+/**
+ * kubectl's first request is API discovery, and it prints a `Status` it receives there
+ * as "Forbidden: unknown"; a plain-text body it prints as it is. So discovery requests
+ * get the message as text, everything else the `Status` object.
+ */
+export function isDiscoveryRequest(req: IncomingMessage): boolean {
+  const path = (req.url ?? '').split('?')[0]!.replace(/^\/-\/kubernetes-agent\/k8s-proxy/, '');
+  return path === '/api' || path === '/apis' || path === '/api/' || path === '/apis/' || String(req.headers.accept ?? '').includes('apidiscovery.k8s.io');
+}
+
+export function sendStatus(res: ServerResponse, code: number, message: string, req?: IncomingMessage): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = JSON.stringify(statusObject(code, message));
-  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  const plain = req !== undefined && isDiscoveryRequest(req);
+  const body = plain ? `kubegate: ${message}\n` : JSON.stringify(statusObject(code, message));
+  res.writeHead(code, { 'content-type': plain ? 'text/plain; charset=utf-8' : 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);
 }
 
