@@ -27,9 +27,11 @@ const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encod
 
 export interface KubeProxyDeps {
   authorizer: ProxyAuthorizer;
-  tunnel: TunnelServer;
-  audit: AuditLog;
+  tunnel: Pick<TunnelServer, 'request' | 'upgrade'>;
+  audit: Pick<AuditLog, 'record'>;
   logger: Logger;
+  /** Default `RESPONSE_HEADERS_TIMEOUT_MS`; tests shrink it. */
+  responseHeadersTimeoutMs?: number;
 }
 
 export interface KubeProxy {
@@ -39,6 +41,7 @@ export interface KubeProxy {
 
 export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
   const log = deps.logger.child({ module: 'kube_proxy' });
+  const headersTimeoutMs = deps.responseHeadersTimeoutMs ?? RESPONSE_HEADERS_TIMEOUT_MS;
 
   function upstreamPath(url: string): string | null {
     if (url !== PROXY_PREFIX && !url.startsWith(`${PROXY_PREFIX}/`) && !url.startsWith(`${PROXY_PREFIX}?`)) return null;
@@ -151,7 +154,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
     res.on('close', () => {
       if (!res.writableFinished) controller.abort();
     });
-    const headerTimer = setTimeout(() => controller.abort(new Error('timeout')), RESPONSE_HEADERS_TIMEOUT_MS);
+    const headerTimer = setTimeout(() => controller.abort(new Error('timeout')), headersTimeoutMs);
     let status = 0;
     try {
       const bodyless = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || (req.headers['content-length'] === '0' && !req.headers['transfer-encoding']);
@@ -191,7 +194,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
         const timedOut = controller.signal.reason instanceof Error && controller.signal.reason.message === 'timeout';
         if (timedOut) {
           status = 504;
-          sendStatus(res, 504, `agent ${auth.grant.agent.id} ("${auth.grant.agent.name}") did not answer within ${RESPONSE_HEADERS_TIMEOUT_MS / 1000} s; check the agent's logs and the cluster's API server`);
+          sendStatus(res, 504, `agent ${auth.grant.agent.id} ("${auth.grant.agent.name}") did not answer within ${headersTimeoutMs / 1000} s; check the agent's logs and the cluster's API server`);
         } else status = 499;
       } else {
         const { code, message } = refusalStatus(err, auth);
