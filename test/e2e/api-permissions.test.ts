@@ -166,6 +166,9 @@ function permissionSuite(engine: Engine): void {
       const listed = await member('GET', '/projects');
       assert.ok(listed.body.some((p: { id: number }) => p.id === ids.project));
       assert.ok(!listed.body.some((p: { id: number }) => p.id === sibling));
+      const groups = await member('GET', '/groups');
+      const paths = groups.body.map((g: { id: number }) => g.id);
+      assert.ok(paths.includes(ids.group) && paths.includes(ids.subgroup), 'the groups on the way are listed');
     });
 
     it('may act as a Developer on that project but not create projects in its group', async () => {

@@ -90,9 +90,8 @@ export class GroupService {
     if (filter.parentId !== undefined) q = q.where('parent_id', '=', filter.parentId);
     const all = await q.execute();
     if (actor.user?.admin) return all;
-    const visible: Namespace[] = [];
-    for (const g of all) if (await this.policy.canSeeGroup(actor.user, g)) visible.push(g);
-    return visible;
+    const scope = await this.policy.visibilityScope(actor.user);
+    return all.filter((row) => scope.canSeeGroup(row));
   }
 
   async requireAccess(actor: Actor, group: Namespace, level: number, action: string): Promise<void> {

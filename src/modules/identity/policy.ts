@@ -95,4 +95,57 @@ export class Policy {
       .executeTakeFirst();
     return project !== undefined;
   }
+
+  /**
+   * The user's memberships, loaded once, to decide visibility of many rows without a
+   * query per row (lists). Same rules as `canSeeProject` / `canSeeGroup`.
+   */
+  async visibilityScope(user: User | null): Promise<VisibilityScope> {
+    if (!user) return new VisibilityScope(null, [], new Set(), []);
+    const groups = await this.db
+      .selectFrom('members')
+      .innerJoin('namespaces', (j) => j.onRef('namespaces.id', '=', 'members.source_id').on('members.source_kind', '=', 'namespace'))
+      .select('namespaces.full_path')
+      .where('members.user_id', '=', user.id)
+      .execute();
+    const projects = await this.db
+      .selectFrom('members')
+      .innerJoin('projects', (j) => j.onRef('projects.id', '=', 'members.source_id').on('members.source_kind', '=', 'project'))
+      .select(['projects.id', 'projects.full_path'])
+      .where('members.user_id', '=', user.id)
+      .execute();
+    const own = user.namespace_id === null ? undefined : await this.db.selectFrom('namespaces').select('full_path').where('id', '=', user.namespace_id).executeTakeFirst();
+    const namespacePaths = [...groups.map((g) => g.full_path.toLowerCase()), ...(own ? [own.full_path.toLowerCase()] : [])];
+    return new VisibilityScope(user, namespacePaths, new Set(projects.map((p) => p.id)), projects.map((p) => p.full_path.toLowerCase()));
+  }
+}
+
+export class VisibilityScope {
+  constructor(
+    private readonly user: User | null,
+    /** Lower-cased full paths of namespaces where the user has a role (or owns). */
+    private readonly namespacePaths: readonly string[],
+    private readonly projectIds: ReadonlySet<number>,
+    private readonly projectPaths: readonly string[],
+  ) {}
+
+  canSeeProject(project: Project): boolean {
+    if (project.visibility === 'public' || this.user?.admin) return true;
+    if (!this.user) return false;
+    if (project.visibility === 'internal' || this.projectIds.has(project.id)) return true;
+    const path = project.full_path.toLowerCase();
+    return this.namespacePaths.some((ns) => path.startsWith(`${ns}/`));
+  }
+
+  canSeeGroup(group: Namespace): boolean {
+    if (group.visibility === 'public' || this.user?.admin) return true;
+    if (!this.user) return false;
+    if (group.visibility === 'internal') return true;
+    const path = group.full_path.toLowerCase();
+    const below = `${path}/`;
+    return (
+      this.namespacePaths.some((ns) => path === ns || path.startsWith(`${ns}/`) || ns.startsWith(below)) ||
+      this.projectPaths.some((p) => p.startsWith(below))
+    );
+  }
 }

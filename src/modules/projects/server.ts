@@ -161,9 +161,8 @@ export class ProjectService {
     if (filter.namespaceId !== undefined) q = q.where('namespace_id', '=', filter.namespaceId);
     const all = await q.execute();
     if (actor.user?.admin) return all;
-    const visible: Project[] = [];
-    for (const p of all) if (await this.policy.canSeeProject(actor.user, p)) visible.push(p);
-    return visible;
+    const scope = await this.policy.visibilityScope(actor.user);
+    return all.filter((row) => scope.canSeeProject(row));
   }
 
   async namespaceOf(project: Project): Promise<Namespace> {
