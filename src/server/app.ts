@@ -178,11 +178,15 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
       // drain deadline, then everything still open (streams included) is cut.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // A keep-alive connection whose request finishes during the drain (a git clone,
+      // a proxied request) turns idle; close it then instead of waiting for the deadline.
+      const sweeper = setInterval(() => server.closeIdleConnections(), 100);
       const timer = setTimeout(function cutRemainingConnections() {
         server.closeAllConnections();
         for (const socket of upgradedSockets) socket.destroy();
       }, drainMs);
       await closed;
+      clearInterval(sweeper);
       clearTimeout(timer);
       await api.close();
       await store.close();
