@@ -47,10 +47,16 @@ export function wireCi(app: KubegateServer, agents: AgentWiring, logger: Logger,
     authenticateJob: (token) => jobs.authenticate(token),
     grantFor: (ctx, agentId) => access.grantFor(ctx, agentId),
   });
-  // A finished job or a changed configuration must take effect on the next request.
-  const offFinished = jobs.onFinished(() => authorizer.invalidate());
-  const offChanged = agents.configurations.onChange(() => authorizer.invalidate());
   const proxy = createKubeProxy({ authorizer, tunnel: agents.tunnel, audit, logger });
+  // A finished job or a changed configuration must take effect on the next request.
+  // The token is dead the moment the job finishes: refuse new requests and end its
+  // streams (a forgotten `logs -f`, an exec) too.
+  const offFinished = jobs.onFinished((job) => {
+    authorizer.invalidate();
+    const cut = proxy.closeJob(job.id);
+    if (cut > 0) logger.info({ jobId: job.id, streams: cut }, 'job finished: its open Kubernetes requests were closed');
+  });
+  const offChanged = agents.configurations.onChange(() => authorizer.invalidate());
   app.rawHandlers.push(proxy.handleRequest);
   app.upgradeHandlers.push(proxy.handleUpgrade);
   return {

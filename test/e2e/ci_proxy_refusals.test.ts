@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
-import { kubectl } from '../kube-apiserver/testing/kubectl.js';
+import { kubectl, spawnKubectl } from '../kube-apiserver/testing/kubectl.js';
+import { runPod } from './ci_proxy_support.js';
 import { connectAgent, createJob, ensureProject, startCiFixture, type CiFixture } from '../helpers/ci.js';
 
 let fx: CiFixture;
@@ -68,6 +69,23 @@ test('--as on the first command shows why it is refused, and nothing reaches the
     assert.deepEqual(fx.sim.requests.filter((r) => r.path !== '/version').map((r) => `${r.method} ${r.path}`), []);
     const events = await auditFor(job.id);
     assert.ok(events.some((e) => e.status === 403 && /impersonation/.test(e.error)));
+  } finally {
+    await job.kenv.cleanup();
+  }
+});
+
+test('finishing a job ends its open streams: a forgotten logs -f exits', async () => {
+  await runPod(fx, 'default', 'chatty');
+  const job = await createJob(fx.server, 'refuse/clusters');
+  try {
+    const logs = spawnKubectl(job.kenv, ['--context', 'refuse/clusters:prod', 'logs', '-f', 'chatty', '-n', 'default']);
+    fx.sim.appendLog('default', 'chatty', 'hello from chatty');
+    await logs.waitFor(/hello from chatty/, 15_000);
+    const project = await fx.server.api('GET', `/projects/${encodeURIComponent('refuse/clusters')}`);
+    const finished = await fx.server.api('POST', `/projects/${project.body.id}/jobs/${job.id}/finish`);
+    assert.equal(finished.status, 200);
+    const code = await Promise.race([logs.exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+    assert.notEqual(code, 'still running', 'kubectl logs -f ended when the job finished');
   } finally {
     await job.kenv.cleanup();
   }

@@ -23,7 +23,8 @@ const ctx = {
   environment: null,
 } as unknown as JobContext;
 
-let mode: 'answer' | 'hang' | 'no-pods' = 'answer';
+let mode: 'answer' | 'hang' | 'no-pods' | 'stream' = 'answer';
+let proxyRef: ReturnType<typeof createKubeProxy>;
 const sent: TunnelRequest[] = [];
 const audited: ProxyAuditEvent[] = [];
 let server: http.Server;
@@ -49,6 +50,12 @@ before(async () => {
       async request(agentId, request) {
         sent.push(request);
         if (mode === 'no-pods') throw new NoAgentConnectionError(agentId);
+        if (mode === 'stream') {
+          // A `logs -f` that would go on for ever.
+          const body = new Readable({ read() {} });
+          body.push('line 1\n');
+          return { status: 200, headers: { 'content-type': 'text/plain' }, body, connectionId: 1 };
+        }
         if (mode === 'hang') {
           return new Promise((_resolve, reject) => request.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
         }
@@ -59,6 +66,7 @@ before(async () => {
       },
     },
   });
+  proxyRef = proxy;
   server = http.createServer((req, res) => {
     if (!proxy.handleRequest(req, res)) res.writeHead(404).end();
   });
@@ -134,4 +142,17 @@ test('no connected pod → 503 naming the agent; no answer in time → 504; both
   assert.deepEqual(audited.map((e) => e.status), [503, 504]);
   assert.equal(audited[0]!.job, 5);
   assert.equal(audited[0]!.verb, 'list');
+});
+
+test('finishing a job ends its open streams', async () => {
+  mode = 'stream';
+  const res = await fetch(`${base}/api/v1/namespaces/default/pods/web/log?follow=true`, { headers: auth() });
+  assert.equal(res.status, 200);
+  const reader = res.body!.getReader();
+  assert.equal(new TextDecoder().decode((await reader.read()).value), 'line 1\n');
+  assert.equal(proxyRef.closeJob(5), 1);
+  await assert.rejects(async () => {
+    for (;;) if ((await reader.read()).done) throw new Error('ended');
+  });
+  assert.equal(proxyRef.closeJob(5), 0, 'nothing left open');
 });

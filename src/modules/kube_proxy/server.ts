@@ -37,11 +37,28 @@ export interface KubeProxyDeps {
 export interface KubeProxy {
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /**
+   * Ends every open request and stream of a job (its token died: the job finished).
+   * Returns how many were cut.
+   */
+  closeJob(jobId: number): number;
 }
 
 export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
   const log = deps.logger.child({ module: 'kube_proxy' });
   const headersTimeoutMs = deps.responseHeadersTimeoutMs ?? RESPONSE_HEADERS_TIMEOUT_MS;
+  /** Open requests and streams per job, so a finished job's `logs -f` or exec ends too. */
+  const openByJob = new Map<number, Set<() => void>>();
+
+  function track(jobId: number, cut: () => void, closed: { once(event: 'close', fn: () => void): unknown }): void {
+    let set = openByJob.get(jobId);
+    if (!set) openByJob.set(jobId, (set = new Set()));
+    set.add(cut);
+    closed.once('close', () => {
+      set.delete(cut);
+      if (set.size === 0 && openByJob.get(jobId) === set) openByJob.delete(jobId);
+    });
+  }
 
   function upstreamPath(url: string): string | null {
     if (url !== PROXY_PREFIX && !url.startsWith(`${PROXY_PREFIX}/`) && !url.startsWith(`${PROXY_PREFIX}?`)) return null;
@@ -154,6 +171,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
     res.on('close', () => {
       if (!res.writableFinished) controller.abort();
     });
+    track(auth.ctx.job.id, () => res.destroy(), res);
     const headerTimer = setTimeout(() => controller.abort(new Error('timeout')), headersTimeoutMs);
     let status = 0;
     try {
@@ -214,6 +232,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
     }
     const controller = new AbortController();
     socket.once('close', () => controller.abort());
+    track(auth.ctx.job.id, () => socket.destroy(), socket);
     let bytesIn = head.length;
     let bytesOut = 0;
     let status = 0;
@@ -273,6 +292,11 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
         sendStatus(res, 500, 'internal error in the proxy (see the server log)');
       });
       return true;
+    },
+    closeJob(jobId) {
+      const cuts = [...(openByJob.get(jobId) ?? [])];
+      for (const cut of cuts) cut();
+      return cuts.length;
     },
     handleUpgrade(req, socket, head) {
       const path = upstreamPath(req.url ?? '');
