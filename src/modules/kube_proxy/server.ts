@@ -10,20 +10,15 @@ import type { Logger } from 'pino';
 import { isKubegateError } from '../../lib/errors.js';
 import type { TunnelServer } from '../tunnel/server.js';
 import { NoAgentConnectionError, TunnelAbortedError } from '../tunnel/server.js';
-import type { AuditLog, ProxyAuditEvent } from '../audit/server.js';
+import type { AuditLog } from '../audit/server.js';
 import { ProxyAuthorizer, ProxyRefusal, type Authorized } from './auth.js';
-import type { JobContext } from '../ci_access/jobs.js';
-import { requestInfo } from './request_info.js';
 import { sendStatus, sendStatusOnSocket } from './status.js';
-import { IDENTITY_HEADER, encodeIdentity } from './shared.js';
+import { forwardHeaders, impersonationAttempt, responseHeaders } from './headers.js';
+import { NOBODY, auditEvent, subjectOf, type AuditSubject } from './audit_event.js';
 
 export const PROXY_PREFIX = '/-/kubernetes-agent/k8s-proxy';
 /** How long the agent may take to start answering (not to finish: watches run for hours). */
 export const RESPONSE_HEADERS_TIMEOUT_MS = 60_000;
-
-/** Request headers that never leave the server: the caller's credentials and hop-by-hop ones. */
-const STRIPPED = new Set(['authorization', 'cookie', 'proxy-authorization', 'host', 'connection', 'upgrade', 'keep-alive', 'te', 'transfer-encoding', 'proxy-connection', IDENTITY_HEADER]);
-const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
 
 export interface KubeProxyDeps {
   authorizer: ProxyAuthorizer;
@@ -66,59 +61,6 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
     return rest.startsWith('/') ? rest : `/${rest}`;
   }
 
-  /** Refuses caller impersonation: it is set by the agent configuration only. */
-  function impersonationAttempt(req: IncomingMessage): string | undefined {
-    return Object.keys(req.headers).find((h) => h.startsWith('impersonate-'));
-  }
-
-  function forwardHeaders(req: IncomingMessage, auth: Authorized): Record<string, string | string[]> {
-    const out: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || STRIPPED.has(name) || name.startsWith('impersonate-')) continue;
-      out[name] = value;
-    }
-    out[IDENTITY_HEADER] = encodeIdentity(auth.identity);
-    return out;
-  }
-
-  /** Who a request was for, as far as it is known when the event is written. */
-  interface AuditSubject {
-    ctx: JobContext | null;
-    agent: { id: number; name: string } | null;
-    accessAs: string;
-  }
-
-  function subjectOf(auth: Authorized): AuditSubject {
-    return { ctx: auth.ctx, agent: auth.grant.agent, accessAs: auth.grant.accessAs.kind };
-  }
-
-  function auditEvent(subject: AuditSubject, method: string, path: string, status: number, started: number, bytesIn: number, bytesOut: number, error?: string): ProxyAuditEvent {
-    const info = requestInfo(method, path);
-    const ctx = subject.ctx;
-    return {
-      kind: 'k8s_proxy_request',
-      time: new Date(started).toISOString(),
-      job: ctx?.job.id ?? null,
-      pipeline: ctx?.job.pipeline_id ?? null,
-      project: ctx ? { id: ctx.project.id, path: ctx.project.full_path } : null,
-      user: ctx ? { id: ctx.user.id, username: ctx.user.username } : null,
-      agent: subject.agent,
-      access_as: subject.accessAs,
-      verb: info.verb,
-      api_group: info.apiGroup,
-      api_version: info.apiVersion,
-      resource: info.resource,
-      subresource: info.subresource,
-      namespace: info.namespace,
-      name: info.name,
-      status,
-      bytes_in: bytesIn,
-      bytes_out: bytesOut,
-      duration_ms: Date.now() - started,
-      ...(error ? { error } : {}),
-    };
-  }
-
   /**
    * Lets a request in, or says why not (and audits the refusal): impersonation asked by
    * the caller, no or bad credentials, a job that may not use the agent.
@@ -126,7 +68,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
   async function admit(req: IncomingMessage, path: string, started: number): Promise<Authorized | { code: number; message: string }> {
     const attempt = impersonationAttempt(req);
     let refusal: { code: number; message: string };
-    let subject: AuditSubject = { ctx: null, agent: null, accessAs: '' };
+    let subject: AuditSubject = NOBODY;
     try {
       const auth = await deps.authorizer.authorize(req.headers);
       if (!attempt) return auth;
@@ -138,7 +80,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
         : refusalStatus(err);
       if (err instanceof ProxyRefusal) subject = { ctx: err.ctx, agent: err.agentId === null ? null : { id: err.agentId, name: '' }, accessAs: '' };
     }
-    deps.audit.record(auditEvent(subject, req.method ?? 'GET', path, refusal.code, started, 0, 0, refusal.message));
+    deps.audit.record(auditEvent(subject, req.method ?? 'GET', path, { status: refusal.code, started, bytesIn: 0, bytesOut: 0, error: refusal.message }));
     return refusal;
   }
 
@@ -179,17 +121,13 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       const answer = await deps.tunnel.request(auth.grant.agent.id, {
         method: req.method ?? 'GET',
         path,
-        headers: forwardHeaders(req, auth),
+        headers: forwardHeaders(req, auth.identity),
         body: bodyless ? null : req.pipe(new Transform({ transform: function countIn(chunk: Buffer, _enc, done) { bytesIn += chunk.length; done(null, chunk); } })),
         signal: controller.signal,
       });
       clearTimeout(headerTimer);
       status = answer.status;
-      const headers: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value === undefined || name.startsWith(':') || HOP_BY_HOP_RESPONSE.has(name)) continue;
-        headers[name] = value;
-      }
+      const headers = responseHeaders(answer.headers);
       res.writeHead(answer.status, headers);
       // Streams (watch, logs -f) must reach kubectl as they come. A body of known length
       // follows at once: its head then leaves with the first chunk, one write (and one
@@ -205,7 +143,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
           done();
         });
       });
-      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, status, started, bytesIn, bytesOut));
+      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, { status, started, bytesIn, bytesOut }));
     } catch (err) {
       clearTimeout(headerTimer);
       if (err instanceof TunnelAbortedError || controller.signal.aborted) {
@@ -219,7 +157,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
         status = code;
         sendStatus(res, code, message, req);
       }
-      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, status, started, bytesIn, bytesOut, (err as Error).message));
+      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, { status, started, bytesIn, bytesOut, error: (err as Error).message }));
     }
   }
 
@@ -239,14 +177,13 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
     try {
       const answer = await deps.tunnel.upgrade(
         auth.grant.agent.id,
-        { method: req.method ?? 'GET', path, headers: forwardHeaders(req, auth), signal: controller.signal },
+        { method: req.method ?? 'GET', path, headers: forwardHeaders(req, auth.identity), signal: controller.signal },
         String(req.headers.upgrade ?? ''),
       );
       status = answer.status;
       const lines = [status === 101 ? 'HTTP/1.1 101 Switching Protocols' : `HTTP/1.1 ${status} Upstream Answer`];
       if (status === 101) lines.push('Connection: Upgrade', `Upgrade: ${req.headers.upgrade}`);
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value === undefined || name.startsWith(':') || HOP_BY_HOP_RESPONSE.has(name)) continue;
+      for (const [name, value] of Object.entries(responseHeaders(answer.headers))) {
         for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
       }
       if (status !== 101) lines.push('Connection: close');
@@ -274,12 +211,12 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
         });
         stream.once('error', () => undefined);
       });
-      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, status, started, bytesIn, bytesOut));
+      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, { status, started, bytesIn, bytesOut }));
     } catch (err) {
       const { code, message } = refusalStatus(err, auth);
       status = controller.signal.aborted ? 499 : code;
       sendStatusOnSocket(socket, code, message);
-      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, status, started, bytesIn, bytesOut, (err as Error).message));
+      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, { status, started, bytesIn, bytesOut, error: (err as Error).message }));
     }
   }
 
