@@ -6,7 +6,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore, type Store } from '../../store/db.js';
-import { isKubegateError } from '../../lib/errors.js';
 import { IdentityService, type Actor } from '../identity/server.js';
 import { Policy } from '../identity/policy.js';
 import { ACCESS } from '../identity/access.js';
@@ -14,17 +13,10 @@ import { ProjectService, type RepositoryLifecycle } from '../projects/server.js'
 import { GroupService } from './server.js';
 import { MAX_NESTING_DEPTH } from './paths.js';
 import { ENGINES, engineFixture } from '../../../test/helpers/postgres.js';
+import { rejectsWith } from '../../../test/helpers/assertions.js';
 
 const noRepositories: RepositoryLifecycle = { create: async () => undefined, remove: async () => undefined };
 
-function rejectsWith(status: number, pattern: RegExp) {
-  return (err: unknown) => {
-    assert.ok(isKubegateError(err), `a KubegateError, not ${String(err)}`);
-    assert.equal(err.status, status, err.message);
-    assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 for (const engine of ENGINES) {
   describe(`groups on ${engine}`, () => {

@@ -9,19 +9,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../store/db.js';
-import { isKubegateError } from '../../lib/errors.js';
 import { IdentityService, MIN_ROOT_TOKEN_LENGTH } from './server.js';
 import { digestToken, generateToken, TOKEN_PREFIX } from './tokens.js';
 import { ENGINES, POSTGRES_MISSING, engineFixture, startPostgres } from '../../../test/helpers/postgres.js';
+import { rejectsWith } from '../../../test/helpers/assertions.js';
 
-function rejectsWith(status: number, pattern: RegExp) {
-  return (err: unknown) => {
-    assert.ok(isKubegateError(err), `a KubegateError, not ${String(err)}`);
-    assert.equal(err.status, status, err.message);
-    assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 for (const engine of ENGINES) {
   describe(`identity on ${engine}`, () => {

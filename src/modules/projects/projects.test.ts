@@ -12,6 +12,7 @@ import { ACCESS } from '../identity/access.js';
 import { GroupService } from '../groups/server.js';
 import { ProjectService, type RepositoryLifecycle } from './server.js';
 import { ENGINES, engineFixture } from '../../../test/helpers/postgres.js';
+import { rejectsWith } from '../../../test/helpers/assertions.js';
 
 /** Repositories in memory; `failNext` makes the next create fail after it "made" the repository. */
 class FakeRepositories implements RepositoryLifecycle {
@@ -29,14 +30,6 @@ class FakeRepositories implements RepositoryLifecycle {
   }
 }
 
-function rejectsWith(status: number, pattern: RegExp) {
-  return (err: unknown) => {
-    assert.ok(isKubegateError(err), `a KubegateError, not ${String(err)}`);
-    assert.equal(err.status, status, err.message);
-    assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 for (const engine of ENGINES) {
   describe(`projects on ${engine}`, () => {
