@@ -21,6 +21,7 @@ export const REDACT_PATHS = [
   'password',
   '*.password',
   'rootToken',
+  'secretKey',
   'databaseUrl',
   'redisUrl',
 ];

@@ -16,6 +16,8 @@ export interface ServerConfig {
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   rootToken: string | undefined;
+  /** Seals stored secrets (certificate-based cluster tokens); else a key file in the data dir. */
+  secretKey: string | undefined;
 }
 
 export interface ServerFlags {
@@ -57,6 +59,7 @@ export function serverConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proces
     tlsCert,
     tlsKey,
     rootToken: emptyToUndefined(env.KUBEGATE_ROOT_TOKEN),
+    secretKey: emptyToUndefined(env.KUBEGATE_SECRET_KEY),
   };
 }
 

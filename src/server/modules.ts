@@ -42,8 +42,8 @@ export async function wireModules(app: KubegateServer, logger: Logger): Promise<
  * Certificate-based clusters. Their tokens are sealed with `KUBEGATE_SECRET_KEY` when set
  * (checked here, so a malformed key stops the start), else with a key file in the data dir.
  */
-function wireClusters(app: KubegateServer, env: NodeJS.ProcessEnv = process.env): ClusterService {
-  const secrets = new SecretBox(app.config.dataDir, env.KUBEGATE_SECRET_KEY);
+function wireClusters(app: KubegateServer): ClusterService {
+  const secrets = new SecretBox(app.config.dataDir, app.config.secretKey);
   const clusters = new ClusterService(app.store.db, app.services.policy, secrets);
   const { projects, groups, identity } = app.services;
   registerClusterRoutes(app.api, { clusters, projects, groups, identity, externalUrl: () => app.config.externalUrl });

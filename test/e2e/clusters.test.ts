@@ -331,15 +331,8 @@ describe('the gitlab-deploy context of a job', () => {
 });
 
 describe('KUBEGATE_SECRET_KEY', () => {
-  const saved = process.env.KUBEGATE_SECRET_KEY;
-  after(() => {
-    if (saved === undefined) delete process.env.KUBEGATE_SECRET_KEY;
-    else process.env.KUBEGATE_SECRET_KEY = saved;
-  });
-
   test('when set, tokens are sealed with it and no key file is written', async () => {
-    process.env.KUBEGATE_SECRET_KEY = randomBytes(32).toString('base64');
-    const keyed = await startTestServer();
+    const keyed = await startTestServer({ env: { KUBEGATE_SECRET_KEY: randomBytes(32).toString('base64') } });
     try {
       const project = await ensureProject(keyed, 'k/app');
       await add(`/projects/${project.id}/clusters/user`, cluster(), keyed.api);
@@ -353,7 +346,6 @@ describe('KUBEGATE_SECRET_KEY', () => {
   });
 
   test('a malformed key stops the server at start with how to make one', async () => {
-    process.env.KUBEGATE_SECRET_KEY = 'too-short';
-    await assert.rejects(startTestServer(), /KUBEGATE_SECRET_KEY must be 32 random bytes/);
+    await assert.rejects(startTestServer({ env: { KUBEGATE_SECRET_KEY: 'too-short' } }), /KUBEGATE_SECRET_KEY must be 32 random bytes/);
   });
 });
