@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RepositoryLifecycle } from '../projects/server.js';
 import { installHooks } from './hooks.js';
+import { runGitOk } from './git.js';
 import { lastCommitFor, readFileAtCommit, readFileAtRef, resolveRef, type RepositoryFile } from './reader.js';
 
 export type { RepositoryFile } from './reader.js';
@@ -64,6 +65,11 @@ export class RepositoryStore implements RepositoryLifecycle {
    * The commit id `ref` (branch, tag, `refs/…`, `HEAD` or commit id) names in the
    * project's repository, or null. Throws a 400 `KubegateError` for an invalid ref.
    */
+  /** Points the repository's HEAD (what a clone checks out) at a branch. */
+  async setHead(projectId: number, branch: string): Promise<void> {
+    await runGitOk(this.path(projectId), ['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
+  }
+
   resolveRef(projectId: number, ref: string): Promise<string | null> {
     return resolveRef(this.path(projectId), ref);
   }

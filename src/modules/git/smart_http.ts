@@ -114,7 +114,10 @@ async function serveGit(deps: GitHttpDeps, route: GitRoute, req: IncomingMessage
       deps.logger.error({ project: repo.full_path, service: route.service, exitCode: result.exitCode, stderr: result.stderr }, 'git http-backend sent no response');
       return answer(res, 500, 'Internal Server Error: git http-backend failed; tell the administrator');
     }
-    if (pushLog) publishPushes(deps, repo, actor.user, await takePushLog(pushLog));
+    if (pushLog) {
+      const updates = await takePushLog(pushLog);
+      publishPushes(deps, await adoptDefaultBranch(deps, repo, updates), actor.user, updates);
+    }
     deps.logger[route.kind === 'rpc' ? 'info' : 'debug'](
       { project: repo.full_path, service: route.service, kind: route.kind, user: actor.user?.username ?? null, status: result.status, durationMs: Date.now() - started },
       'git request',
@@ -173,6 +176,21 @@ async function takePushLog(path: string): Promise<RefUpdate[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []; // nothing was updated
     throw err;
   }
+}
+
+/**
+ * The first branch pushed to a project whose default branch does not exist becomes the
+ * default branch (GitLab does the same): a user who pushes `master` to a project created
+ * with `main` gets their agent configuration read from `master`, not from nowhere.
+ */
+async function adoptDefaultBranch(deps: GitHttpDeps, project: Project, updates: RefUpdate[]): Promise<Project> {
+  const created = updates.find((u) => u.ref.startsWith('refs/heads/') && /^0+$/.test(u.before) && !/^0+$/.test(u.after));
+  if (!created) return project;
+  if ((await deps.repositories.resolveRef(project.id, `refs/heads/${project.default_branch}`)) !== null) return project;
+  const branch = created.ref.slice('refs/heads/'.length);
+  await deps.repositories.setHead(project.id, branch);
+  deps.logger.info({ project: project.full_path, from: project.default_branch, to: branch }, 'default branch set to the first pushed branch');
+  return deps.projects.setDefaultBranch(project.id, branch);
 }
 
 function publishPushes(deps: GitHttpDeps, project: Project, user: User | null, updates: RefUpdate[]): void {

@@ -165,6 +165,10 @@ export class ProjectService {
     return all.filter((row) => scope.canSeeProject(row));
   }
 
+  async setDefaultBranch(projectId: number, branch: string): Promise<Project> {
+    return this.db.updateTable('projects').set({ default_branch: branch }).where('id', '=', projectId).returningAll().executeTakeFirstOrThrow();
+  }
+
   async namespaceOf(project: Project): Promise<Namespace> {
     return this.db.selectFrom('namespaces').selectAll().where('id', '=', project.namespace_id).executeTakeFirstOrThrow();
   }
