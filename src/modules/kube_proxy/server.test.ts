@@ -61,14 +61,18 @@ before(async () => {
         }
         return { status: 200, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from('{"kind":"PodList","items":[]}')]), connectionId: 1 };
       },
-      async upgrade() {
-        throw new Error('not used');
+      async upgrade(_agentId, request) {
+        // Only the deadline is exercised here: the agent never answers.
+        return new Promise((_resolve, reject) => request.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
       },
     },
   });
   proxyRef = proxy;
   server = http.createServer((req, res) => {
     if (!proxy.handleRequest(req, res)) res.writeHead(404).end();
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!proxy.handleUpgrade(req, socket, head)) socket.destroy();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}/-/kubernetes-agent/k8s-proxy`;
@@ -155,4 +159,22 @@ test('finishing a job ends its open streams', async () => {
     for (;;) if ((await reader.read()).done) throw new Error('ended');
   });
   assert.equal(proxyRef.closeJob(5), 0, 'nothing left open');
+});
+
+test('an upgrade the agent never answers gets 504 on the socket', async () => {
+  const { connect } = await import('node:net');
+  const { port } = new URL(base);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(
+        ['POST /-/kubernetes-agent/k8s-proxy/api/v1/namespaces/default/pods/web/exec?command=sh HTTP/1.1', `Host: 127.0.0.1:${port}`, `Authorization: Bearer ci:7:${JOB_TOKEN}`, 'Connection: Upgrade', 'Upgrade: SPDY/3.1', '', ''].join('\r\n'),
+      );
+    });
+    let data = '';
+    socket.setEncoding('utf8').on('data', (c: string) => (data += c));
+    socket.on('close', () => resolve(data));
+    socket.on('error', reject);
+  });
+  assert.match(answer, /^HTTP\/1\.1 504/);
+  assert.match(answer, /did not answer within 0\.3 s/);
 });

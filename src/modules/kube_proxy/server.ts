@@ -174,12 +174,16 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
     let bytesIn = head.length;
     let bytesOut = 0;
     let status = 0;
+    // Until the agent answers the upgrade, the same deadline as for plain requests; once
+    // switched, the stream lives as long as both ends want it.
+    const headerTimer = setTimeout(() => controller.abort(new Error('timeout')), headersTimeoutMs);
     try {
       const answer = await deps.tunnel.upgrade(
         auth.grant.agent.id,
         { method: req.method ?? 'GET', path, headers: forwardHeaders(req, auth.identity), signal: controller.signal },
         String(req.headers.upgrade ?? ''),
       );
+      clearTimeout(headerTimer);
       status = answer.status;
       const lines = [status === 101 ? 'HTTP/1.1 101 Switching Protocols' : `HTTP/1.1 ${status} Upstream Answer`];
       if (status === 101) lines.push('Connection: Upgrade', `Upgrade: ${req.headers.upgrade}`);
@@ -213,8 +217,12 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       });
       deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, { status, started, bytesIn, bytesOut }));
     } catch (err) {
-      const { code, message } = refusalStatus(err, auth);
-      status = controller.signal.aborted ? 499 : code;
+      clearTimeout(headerTimer);
+      const timedOut = controller.signal.reason instanceof Error && controller.signal.reason.message === 'timeout';
+      const { code, message } = timedOut
+        ? { code: 504, message: `agent ${auth.grant.agent.id} ("${auth.grant.agent.name}") did not answer within ${headersTimeoutMs / 1000} s; check the agent's logs and the cluster's API server` }
+        : refusalStatus(err, auth);
+      status = controller.signal.aborted && !timedOut ? 499 : code;
       sendStatusOnSocket(socket, code, message);
       deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, { status, started, bytesIn, bytesOut, error: (err as Error).message }));
     }
