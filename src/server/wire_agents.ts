@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { KubegateServer } from './app.js';
 import { AgentService } from '../modules/agents/server.js';
+import { KubegateError } from '../lib/errors.js';
 import { registerAgentRoutes } from '../modules/agents/api.js';
 import { createTunnelServer, TUNNEL_PATH, type TunnelServer } from '../modules/tunnel/server.js';
 import { AgentConfigurations } from '../modules/agents/configuration.js';
@@ -28,7 +29,13 @@ export async function wireAgents(app: KubegateServer, logger: Logger): Promise<A
   const tunnel = createTunnelServer({
     logger,
     authenticate: async function authenticateAgent(token) {
-      const result = await agents.authenticateToken(token);
+      let result: Awaited<ReturnType<AgentService['authenticateToken']>>;
+      try {
+        result = await agents.authenticateToken(token);
+      } catch (err) {
+        // The store is down: say so (503), never that a good token is bad (401).
+        throw new KubegateError('unavailable', 'cannot check the agent token: the database is unavailable', { cause: err });
+      }
       if (!('refused' in result)) return result;
       return result.refused === 'revoked'
         ? { refused: 'the agent token was revoked; create a new token for this agent and update the agent\'s token secret' }

@@ -217,7 +217,16 @@ export class ProjectService {
   /** The named environment, created on first use as a CI job's environment is. */
   async ensureEnvironment(projectId: number, name: string, tier?: EnvironmentTier): Promise<Environment> {
     validateEnvironmentName(name, 'environment');
-    return (await this.findEnvironment(projectId, name)) ?? this.insertEnvironment(projectId, name, tier);
+    const existing = await this.findEnvironment(projectId, name);
+    if (existing) return existing;
+    try {
+      return await this.insertEnvironment(projectId, name, tier);
+    } catch (err) {
+      // Two jobs of one new environment started together: the other one created it.
+      const created = await this.findEnvironment(projectId, name);
+      if (created) return created;
+      throw err;
+    }
   }
 
   findEnvironment(projectId: number, name: string): Promise<Environment | undefined> {
