@@ -19,6 +19,7 @@ import { startKubeApiServer, type KubeApiSimulator } from '../test/kube-apiserve
 import { getTlsMaterial } from '../test/kube-apiserver/api/certs.js';
 import { apiClient, type ApiClient } from '../test/helpers/server.js';
 import { CLI, eventually, startAgent, type AgentProcess } from '../test/helpers/agent.js';
+import { bindAgentClusterAdmin } from '../test/helpers/ci.js';
 
 const ROOT_TOKEN = 'kgpat-bench-root-token-0123456789';
 const PROXY_PREFIX = '/-/kubernetes-agent/k8s-proxy';
@@ -102,13 +103,7 @@ export async function startProxySetup(options: SetupOptions): Promise<ProxySetup
 
 /** The objects the benchmark reads, and RBAC so that the agent's ServiceAccount may. */
 function prepareCluster(sim: KubeApiSimulator, backendPort: number): void {
-  sim.apply({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name: 'gitlab-agent-cluster-admin' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-    subjects: [{ kind: 'ServiceAccount', name: 'gitlab-agent', namespace: 'gitlab-agent' }],
-  });
+  bindAgentClusterAdmin(sim);
   // About the size of a typical small object (~600 bytes of JSON with metadata).
   sim.apply({
     apiVersion: 'v1',

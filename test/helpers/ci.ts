@@ -21,8 +21,8 @@ export interface CiFixture {
   close(): Promise<void>;
 }
 
-export async function startCiFixture(): Promise<CiFixture> {
-  const sim = await startKubeApiServer({ podLogIntervalMs: 200 });
+/** Binds the agent's ServiceAccount (gitlab-agent/gitlab-agent) to cluster-admin. */
+export function bindAgentClusterAdmin(sim: KubeApiSimulator): void {
   sim.apply({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
@@ -30,6 +30,11 @@ export async function startCiFixture(): Promise<CiFixture> {
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
     subjects: [{ kind: 'ServiceAccount', name: 'gitlab-agent', namespace: 'gitlab-agent' }],
   });
+}
+
+export async function startCiFixture(): Promise<CiFixture> {
+  const sim = await startKubeApiServer({ podLogIntervalMs: 200 });
+  bindAgentClusterAdmin(sim);
   // kubectl sends credentials only over HTTPS, so the server runs with a private CA.
   const server = await startTestServer({ tls: true });
   const agents: AgentProcess[] = [];

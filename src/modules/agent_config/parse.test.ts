@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAgentConfig } from './parse.js';
 import type { ParseResult } from './types.js';
+import { DOC001_ENVIRONMENTS, DOC001_PRECEDENCE, DOC001_PRECEDENCE_AS_PRINTED, DOC001_PROTECTED } from '../../../test/fixtures/agent_configs.js';
 
 /** Asserts the file is valid and returns its configuration. */
 function valid(source: string): NonNullable<ParseResult['config']> {
@@ -39,20 +40,7 @@ const DOCUMENT_EXAMPLES: Array<{ name: string; source: string; check(config: Non
   },
   {
     name: '000/001 restrict to environments (indented as in the document)',
-    source: [
-      '  ci_access:',
-      '    projects:',
-      '      - id: path/to/project-1',
-      '      - id: path/to/project-2',
-      '        environments:',
-      '          - staging',
-      '          - review/*',
-      '    groups:',
-      '      - id: path/to/group-1',
-      '        environments:',
-      '          - production',
-      '',
-    ].join('\n'),
+    source: DOC001_ENVIRONMENTS,
     check(config) {
       const [one, two] = config.ci_access.projects;
       assert.equal(one?.environments, undefined);
@@ -64,18 +52,7 @@ const DOCUMENT_EXAMPLES: Array<{ name: string; source: string; check(config: Non
   },
   {
     name: '001 protected branches only',
-    source: [
-      '  ci_access:',
-      '    projects:',
-      '      - id: path/to/project-1',
-      '        protected_branches_only: true',
-      '    groups:',
-      '      - id: path/to/group-1',
-      '        protected_branches_only: true',
-      '        environments:',
-      '          - production',
-      '',
-    ].join('\n'),
+    source: DOC001_PROTECTED,
     check(config) {
       assert.equal(config.ci_access.projects[0]?.protected_branches_only, true);
       assert.equal(config.ci_access.groups[0]?.protected_branches_only, true);
@@ -84,21 +61,7 @@ const DOCUMENT_EXAMPLES: Array<{ name: string; source: string; check(config: Non
   },
   {
     name: '001 precedence example, with the typo fixed (projects)',
-    source: [
-      '# .gitlab/agents/my-agent/config.yaml',
-      'ci_access:',
-      '  projects:',
-      '    - id: example/my-project # Project of the group below',
-      '      protected_branches_only: false # This configuration supercedes the group configuration',
-      '      environments:',
-      '        - dev',
-      '  groups:',
-      '    - id: example',
-      '      protected_branches_only: true',
-      '      environments:',
-      '        - dev',
-      '',
-    ].join('\n'),
+    source: DOC001_PRECEDENCE,
     check(config) {
       assert.equal(config.ci_access.projects[0]?.line, 4);
       assert.equal(config.ci_access.projects[0]?.protected_branches_only, false);
@@ -140,21 +103,7 @@ for (const example of DOCUMENT_EXAMPLES) {
 }
 
 test("document 001's precedence example says `project:` (a typo): an error naming it and suggesting `projects`", () => {
-  const source = [
-    '# .gitlab/agents/my-agent/config.yaml',
-    'ci_access:',
-    '  project:',
-    '    - id: example/my-project # Project of the group below',
-    '      protected_branches_only: false # This configuration supercedes the group configuration',
-    '      environments:',
-    '        - dev',
-    '  groups:',
-    '    - id: example',
-    '      protected_branches_only: true',
-    '      environments:',
-    '        - dev',
-    '',
-  ].join('\n');
+  const source = DOC001_PRECEDENCE_AS_PRINTED;
   const result = parseAgentConfig(source);
   assert.equal(result.config, null);
   assert.equal(result.errors.length, 1);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { parseAgentConfig } from '../agent_config/index.js';
 import type { AccessAs } from '../agent_config/types.js';
 import { allowedAgents, type AgentCandidate, type GrantSource, type JobFacts } from './allowed.js';
+import { DOC001_ENVIRONMENTS, DOC001_PRECEDENCE, DOC001_PRECEDENCE_AS_PRINTED, DOC001_PROTECTED } from '../../../test/fixtures/agent_configs.js';
 
 const CONFIG_PROJECT = { id: 100, fullPath: 'acme/infra/agents' };
 
@@ -78,45 +79,10 @@ const yaml = (...lines: string[]) => `${lines.join('\n')}\n`;
 
 const PROJECT_APP = yaml('ci_access:', '  projects:', '    - id: acme/app');
 const GROUP_ACME = yaml('ci_access:', '  groups:', '    - id: acme');
-const DOC_ENVIRONMENTS = yaml(
-  'ci_access:',
-  '  projects:',
-  '    - id: path/to/project-1',
-  '    - id: path/to/project-2',
-  '      environments:',
-  '        - staging',
-  '        - review/*',
-  '  groups:',
-  '    - id: path/to/group-1',
-  '      environments:',
-  '        - production',
-);
-const DOC_PROTECTED = yaml(
-  'ci_access:',
-  '  projects:',
-  '    - id: path/to/project-1',
-  '      protected_branches_only: true',
-  '  groups:',
-  '    - id: path/to/group-1',
-  '      protected_branches_only: true',
-  '      environments:',
-  '        - production',
-);
+const DOC_ENVIRONMENTS = DOC001_ENVIRONMENTS;
+const DOC_PROTECTED = DOC001_PROTECTED;
 // Document 001's precedence example, with `projects:` (the document's `project:` is a typo).
-const DOC_PRECEDENCE = yaml(
-  '# .gitlab/agents/my-agent/config.yaml',
-  'ci_access:',
-  '  projects:',
-  '    - id: example/my-project # Project of the group below',
-  '      protected_branches_only: false # This configuration supercedes the group configuration',
-  '      environments:',
-  '        - dev',
-  '  groups:',
-  '    - id: example',
-  '      protected_branches_only: true',
-  '      environments:',
-  '        - dev',
-);
+const DOC_PRECEDENCE = DOC001_PRECEDENCE;
 const DOC_CONFIG = { id: 500, fullPath: 'path/to/agent-config' };
 const EXAMPLE_CONFIG = { id: 600, fullPath: 'example/agents' };
 
@@ -288,7 +254,7 @@ test('the table covers at least 30 cases', () => {
 });
 
 test("document 001's own spelling `project:` is a parse error naming the fix, and grants nothing", () => {
-  const typo = DOC_PRECEDENCE.replace('  projects:', '  project:');
+  const typo = DOC001_PRECEDENCE_AS_PRINTED;
   const parsed = parseAgentConfig(typo);
   assert.equal(parsed.config, null);
   assert.equal(parsed.errors.length, 1, JSON.stringify(parsed.errors));
