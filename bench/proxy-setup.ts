@@ -2,13 +2,17 @@
  * What `bench/proxy.ts` measures, started on loopback: the Kubernetes API simulator (in
  * this process, with a plain HTTP backend behind a Service for the bulk body), a real
  * Kubegate server (`kubegate server`, child process, HTTPS) and a real agent (`kubegate
- * agent`, child process, wss:// to the server). Two clients share one shape: `direct`
- * calls the simulator with the agent's ServiceAccount token, `proxied` calls the server's
- * k8s proxy with a CI job's `ci:<agent id>:<job token>`, the way kubectl in a job does.
+ * agent`, child process, wss:// to the server), and two bare Node.js HTTPS reverse proxies
+ * (`bench/bare-proxy.ts`, one child process each) chained in front of the simulator. Three
+ * clients share one shape: `direct` calls the simulator with the agent's ServiceAccount
+ * token, `proxied` calls the server's k8s proxy with a CI job's `ci:<agent id>:<job
+ * token>`, the way kubectl in a job does, and `floor` calls the first bare proxy with the
+ * direct path's token (passed through unchanged, so the simulator does the same work).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -40,10 +44,14 @@ export interface ApiTarget {
 export interface ProxySetup {
   direct: ApiTarget;
   proxied: ApiTarget;
+  /** client → bare HTTPS proxy → bare HTTPS proxy → simulator: what the machine allows. */
+  floor: ApiTarget;
   /** Where the server's log went (for when something fails). */
   serverLog: string;
   /** The server's and the agent's process ids (to signal the profiler, see cpu-profile.mjs). */
   pids: number[];
+  /** The bare proxies' process ids: the client's side first, then the simulator's. */
+  floorPids: number[];
   close(): Promise<void>;
 }
 
@@ -86,15 +94,24 @@ export async function startProxySetup(options: SetupOptions): Promise<ProxySetup
     const job = await api('POST', `/projects/${projectId}/jobs`, { ref: 'main' });
     if (job.status !== 201) throw new Error(`creating the job answered ${job.status}: ${JSON.stringify(job.body)}`);
 
+    // The floor: two bare proxies with the server's TLS material, unprofiled, like nothing.
+    const simCaFile = join(dir, 'sim-ca.pem');
+    await writeFile(simCaFile, sim.caCert);
+    const bare2 = await startBareProxy(sim.url, simCaFile, server, options.connections);
+    cleanups.push(() => bare2.stop());
+    const bare1 = await startBareProxy(bare2.url, server.caCertFile, server, options.connections);
+    cleanups.push(() => bare1.stop());
+
     const saToken = sim.serviceAccountToken('gitlab-agent', 'gitlab-agent');
     const direct = apiTarget('direct', sim.url, '', saToken, sim.caCert, options.connections);
     const proxied = apiTarget('proxied', server.url, PROXY_PREFIX, `ci:${agentId}:${job.body.token}`, server.caCert, options.connections);
-    cleanups.push(() => direct.close(), () => proxied.close());
-    for (const target of [direct, proxied]) {
+    const floor = apiTarget('floor', bare1.url, '', saToken, server.caCert, options.connections);
+    cleanups.push(() => direct.close(), () => proxied.close(), () => floor.close());
+    for (const target of [direct, proxied, floor]) {
       const bytes = await target.get(SMALL_PATH);
       if (bytes < 100) throw new Error(`${target.name}: GET ${SMALL_PATH} returned only ${bytes} bytes`);
     }
-    return { direct, proxied, serverLog: server.logFile, pids: [server.pid, agent.child.pid!], close };
+    return { direct, proxied, floor, serverLog: server.logFile, pids: [server.pid, agent.child.pid!], floorPids: [bare1.pid, bare2.pid], close };
   } catch (err) {
     await close();
     throw err;
@@ -154,6 +171,9 @@ interface ServerProcess {
   url: string;
   caCert: string;
   caCertFile: string;
+  /** Its certificate chain and key (the bare proxies serve the same). */
+  certFile: string;
+  keyFile: string;
   logFile: string;
   pid: number;
   stop(): Promise<void>;
@@ -195,7 +215,33 @@ async function startServerProcess(dir: string, extraEnv: NodeJS.ProcessEnv): Pro
     await stop();
     throw err;
   }
-  return { url, caCert: material.caCert, caCertFile: join(tlsDir, 'ca.pem'), logFile, pid: child.pid!, stop };
+  return { url, caCert: material.caCert, caCertFile: join(tlsDir, 'ca.pem'), certFile: join(tlsDir, 'chain.pem'), keyFile: join(tlsDir, 'key.pem'), logFile, pid: child.pid!, stop };
+}
+
+/** `bench/bare-proxy.ts` in its own process, run like the server (node --import tsx). */
+async function startBareProxy(upstream: string, upstreamCaFile: string, tls: { certFile: string; keyFile: string }, maxSockets: number): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const args = ['--import', 'tsx', join(import.meta.dirname, 'bare-proxy.ts'), '--upstream', upstream, '--upstream-ca', upstreamCaFile, '--cert', tls.certFile, '--key', tls.keyFile, '--max-sockets', String(maxSockets)];
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    const lines = createInterface({ input: child.stdout! });
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const [line] = (await Promise.race([once(lines, 'line'), exited.then(() => [undefined])])) as [string | undefined];
+    clearTimeout(timeout);
+    lines.close();
+    if (line === undefined) throw new Error(`the bare proxy in front of ${upstream} exited with ${child.exitCode ?? child.signalCode} before listening`);
+    const { port } = JSON.parse(line) as { port: number };
+    return { url: `https://127.0.0.1:${port}`, pid: child.pid!, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 async function registerAgent(api: ApiClient): Promise<{ projectId: number; agentId: number; agentToken: string }> {

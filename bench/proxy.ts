@@ -5,13 +5,17 @@
  *
  * direct:  HTTPS client ──────────────────────────────────────────────▶ API simulator
  * proxied: HTTPS client ─▶ kubegate server ─▶ wss:// tunnel ─▶ kubegate agent ─▶ API simulator
+ * floor:   HTTPS client ─▶ bare HTTPS proxy ─▶ bare HTTPS proxy ─────────────────▶ API simulator
  *
  * The server and the agent are real processes (so they run on their own cores, as in a
- * deployment); the client and the simulator share this process on both paths. Figures:
- * p50/p99 latency of a small GET one at a time, requests/s with 64 in flight, MiB/s of one
- * 100 MiB response. Rounds interleave direct and proxied; each figure is the median over
- * rounds and each ratio the median of the per-round ratios (the machine is shared and
- * noisy, and a round's two measurements see the same noise).
+ * deployment), and so are the floor's two bare Node.js proxies (`bench/bare-proxy.ts`):
+ * the floor is what any two-process Node.js proxy path costs on this machine, the
+ * reference that tells the machine's limits from Kubegate's costs. The client and the
+ * simulator share this process on all paths. Figures: p50/p99 latency of a small GET one
+ * at a time, requests/s with 64 in flight, MiB/s of one 100 MiB response. Rounds
+ * interleave the three paths (the order rotates per round); each figure is the median
+ * over rounds and each ratio the median of the per-round ratios (the machine is shared and
+ * noisy, and a round's measurements see the same noise).
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -40,17 +44,21 @@ export interface PathFigures {
   mibPerSec: number;
   /** CPU time per request in the latency run (one at a time), µs. */
   cpuPerSequentialUs: CpuSplit;
-  /** CPU time per request in the req/s run, µs: server, agent, this process (client + simulator). */
+  /** CPU time per request in the req/s run, µs: this process (client + simulator) and the path's children. */
   cpuPerRequestUs: CpuSplit;
   /** CPU time per MiB of the bulk body, ms. */
   cpuPerMiBMs: CpuSplit;
 }
 
 export interface CpuSplit {
-  server: number;
-  agent: number;
+  /** This process: client + simulator (+ bulk backend). */
   local: number;
+  /** The path's child processes, in `PathSpec.processes` order (proxied: server, agent; floor: proxy 1, proxy 2). */
+  children: number[];
 }
+
+/** The process names of each path's children, for the CPU lines. */
+const PROCESS_NAMES = { direct: [], proxied: ['server', 'agent'], floor: ['proxy 1', 'proxy 2'] } as const;
 
 type ResolvedOptions = Required<Omit<ProxyBenchOptions, 'profileDir' | 'only'>> & Pick<ProxyBenchOptions, 'profileDir' | 'only'>;
 
@@ -58,14 +66,27 @@ export interface ProxyBenchResult {
   options: ResolvedOptions;
   direct: PathFigures;
   proxied: PathFigures;
+  /** Two bare Node.js HTTPS proxies (child processes) in front of the same simulator. */
+  floor: PathFigures;
   /** Medians of per-round differences/ratios (proxied vs direct). */
   addedP50Ms: number;
   addedP99Ms: number;
   requestsRatio: number;
   bulkRatio: number;
+  /** The same for the floor vs direct: what two bare proxy processes cost on this machine. */
+  floorVsDirect: PairedFigures;
+  /** Proxied vs the floor: the latency Kubegate adds beyond it, the share of its throughput Kubegate keeps. */
+  proxiedVsFloor: PairedFigures;
   /** 1-minute load average before and after the run (2 cores: above ~2 means others compete). */
   loadBefore: number;
   loadAfter: number;
+}
+
+export interface PairedFigures {
+  addedP50Ms: number;
+  addedP99Ms: number;
+  requestsRatio: number;
+  bulkRatio: number;
 }
 
 /** The targets the proxy must meet (DESIGN/brief): added p50, req/s and bulk ratios. */
@@ -85,17 +106,22 @@ export async function benchProxy(options: ProxyBenchOptions = {}): Promise<Proxy
   const o = { ...DEFAULTS, ...options };
   const setup = await startProxySetup({ connections: o.concurrency, profileDir: o.profileDir });
   const wanted = (m: 'latency' | 'requests' | 'bulk'): boolean => !o.only || o.only.includes(m);
-  const targets = [setup.direct, setup.proxied];
+  // direct, proxied, floor: each with the child processes whose CPU it is charged.
+  const targets = [
+    { target: setup.direct, pids: [] as number[] },
+    { target: setup.proxied, pids: setup.pids },
+    { target: setup.floor, pids: setup.floorPids },
+  ];
   const rounds = targets.map(() => [] as PathFigures[]);
   const loadBefore = loadavg()[0]!;
-  const cpu = (): CpuSplit => ({ server: processCpuMs(setup.pids[0]!), agent: processCpuMs(setup.pids[1]!), local: localCpuMs() });
   try {
-    for (const target of targets) await warmUp(target, o.concurrency);
+    for (const { target } of targets) await warmUp(target, o.concurrency);
     for (let r = 0; r < o.repeats; r++) {
-      // Alternate who goes first, so neither path always runs on a warmer machine.
-      const order = r % 2 === 0 ? [0, 1] : [1, 0];
+      // Rotate who goes first, so no path always runs on a warmer (or colder) machine.
+      const order = targets.map((_, k) => (r + k) % targets.length);
       for (const i of order) {
-        const target = targets[i]!;
+        const { target, pids } = targets[i]!;
+        const cpu = (): CpuSplit => ({ local: localCpuMs(), children: pids.map(processCpuMs) });
         // With --profile-dir, the children profile the proxied measurements only.
         const profiling = o.profileDir !== undefined && target === setup.proxied;
         if (profiling) await toggleProfilers(setup.pids);
@@ -123,12 +149,20 @@ export async function benchProxy(options: ProxyBenchOptions = {}): Promise<Proxy
   } finally {
     await setup.close();
   }
-  const [direct, proxied] = rounds as [PathFigures[], PathFigures[]];
-  const paired = (f: (d: PathFigures, p: PathFigures) => number): number => median(direct.map((d, i) => f(d, proxied[i]!)));
+  const [direct, proxied, floor] = rounds as [PathFigures[], PathFigures[], PathFigures[]];
+  /** Medians of per-round differences and ratios of `b` against the baseline `a`. */
+  const paired = (a: PathFigures[], b: PathFigures[]): PairedFigures => {
+    const per = (f: (x: PathFigures, y: PathFigures) => number): number => median(a.map((x, i) => f(x, b[i]!)));
+    return {
+      addedP50Ms: per((x, y) => y.p50Ms - x.p50Ms),
+      addedP99Ms: per((x, y) => y.p99Ms - x.p99Ms),
+      requestsRatio: per((x, y) => y.requestsPerSec / x.requestsPerSec),
+      bulkRatio: per((x, y) => y.mibPerSec / x.mibPerSec),
+    };
+  };
   const split = (values: CpuSplit[]): CpuSplit => ({
-    server: median(values.map((v) => v.server)),
-    agent: median(values.map((v) => v.agent)),
     local: median(values.map((v) => v.local)),
+    children: values[0]!.children.map((_, k) => median(values.map((v) => v.children[k]!))),
   });
   const medians = (runs: PathFigures[]): PathFigures => ({
     p50Ms: median(runs.map((x) => x.p50Ms)),
@@ -143,10 +177,10 @@ export async function benchProxy(options: ProxyBenchOptions = {}): Promise<Proxy
     options: o,
     direct: medians(direct),
     proxied: medians(proxied),
-    addedP50Ms: paired((d, p) => p.p50Ms - d.p50Ms),
-    addedP99Ms: paired((d, p) => p.p99Ms - d.p99Ms),
-    requestsRatio: paired((d, p) => p.requestsPerSec / d.requestsPerSec),
-    bulkRatio: paired((d, p) => p.mibPerSec / d.mibPerSec),
+    floor: medians(floor),
+    ...paired(direct, proxied),
+    floorVsDirect: paired(direct, floor),
+    proxiedVsFloor: paired(floor, proxied),
     loadBefore,
     loadAfter: loadavg()[0]!,
   };
@@ -173,7 +207,7 @@ function localCpuMs(): number {
 }
 
 function cpuDelta(a: CpuSplit, b: CpuSplit, scale: number): CpuSplit {
-  return { server: (b.server - a.server) * scale, agent: (b.agent - a.agent) * scale, local: (b.local - a.local) * scale };
+  return { local: (b.local - a.local) * scale, children: b.children.map((ms, k) => (ms - a.children[k]!) * scale) };
 }
 
 async function toggleProfilers(pids: number[]): Promise<void> {
@@ -219,30 +253,52 @@ async function timeDownload(target: ApiTarget, size: number): Promise<number> {
   return seconds;
 }
 
-/** The result as text lines, each figure with its ratio to the direct baseline and its target. */
+/** The result as text lines, each figure with its ratio to the direct baseline and its target, and the floor's. */
 export function formatProxyBench(r: ProxyBenchResult): string {
   const o = r.options;
   const d = r.direct;
   const p = r.proxied;
+  const f = r.floor;
+  const fd = r.floorVsDirect;
+  const pf = r.proxiedVsFloor;
   const verdict = (ok: boolean): string => (ok ? 'met' : 'MISSED');
+  /** The floor's verdict; with --only, what was not measured says so. */
+  const floorVerdict = (value: number, ok: boolean): string => (Number.isNaN(value) ? 'not measured' : verdict(ok));
+  const signed = (ms: number): string => `${ms < 0 ? '-' : '+'}${Math.abs(ms).toFixed(3)} ms`;
+  const vsFloor = '    vs the floor   ';
+  /** "direct: client+simulator 238 µs; proxied: client+simulator 646 µs, server 700 µs, agent 555 µs; floor: …" */
+  const cpuLine = (pick: (x: PathFigures) => CpuSplit, digits: number, unit: string): string =>
+    (['direct', 'proxied', 'floor'] as const)
+      .map((name) => {
+        const split = pick(r[name]);
+        const children = PROCESS_NAMES[name].map((child, k) => `, ${child} ${split.children[k]!.toFixed(digits)} ${unit}`).join('');
+        return `${name}: client+simulator ${split.local.toFixed(digits)} ${unit}${children}`;
+      })
+      .join('; ');
   return [
     `k8s proxy benchmark: client → kubegate server → wss:// tunnel → agent process → API simulator, vs client → API simulator;`,
-    `  ${o.latencySamples} sequential GETs, ${o.concurrency} in flight x ${o.requests}, ${o.sizeMiB} MiB body; medians of ${o.repeats} interleaved rounds`,
+    `  floor (reference): client → bare Node.js HTTPS proxy → bare Node.js HTTPS proxy → API simulator, each proxy its own process doing nothing but forward`,
+    `  ${o.latencySamples} sequential GETs, ${o.concurrency} in flight x ${o.requests}, ${o.sizeMiB} MiB body; medians of ${o.repeats} interleaved rounds (order rotated per round)`,
     `  small GET p50     direct ${d.p50Ms.toFixed(3)} ms   proxied ${p.p50Ms.toFixed(3)} ms = ${(p.p50Ms / d.p50Ms).toFixed(2)}x, +${r.addedP50Ms.toFixed(3)} ms   (target +≤ ${PROXY_TARGETS.addedP50Ms} ms: ${verdict(r.addedP50Ms <= PROXY_TARGETS.addedP50Ms)})`,
+    `${vsFloor}floor ${f.p50Ms.toFixed(3)} ms = ${signed(fd.addedP50Ms)} over direct   proxied ${signed(pf.addedP50Ms)} beyond the floor`,
     `  small GET p99     direct ${d.p99Ms.toFixed(3)} ms   proxied ${p.p99Ms.toFixed(3)} ms = ${(p.p99Ms / d.p99Ms).toFixed(2)}x, +${r.addedP99Ms.toFixed(3)} ms`,
+    `${vsFloor}floor ${f.p99Ms.toFixed(3)} ms = ${signed(fd.addedP99Ms)} over direct   proxied ${signed(pf.addedP99Ms)} beyond the floor`,
     `  ${String(o.concurrency).padStart(2)} in flight      direct ${d.requestsPerSec.toFixed(0)} req/s   proxied ${p.requestsPerSec.toFixed(0)} req/s = ${r.requestsRatio.toFixed(2)}x   (target ≥ ${PROXY_TARGETS.requestsRatio}x: ${verdict(r.requestsRatio >= PROXY_TARGETS.requestsRatio)})`,
+    `${vsFloor}floor ${f.requestsPerSec.toFixed(0)} req/s = ${fd.requestsRatio.toFixed(2)}x direct   proxied keeps ${pf.requestsRatio.toFixed(2)}x of the floor`,
     `  ${o.sizeMiB} MiB body     direct ${d.mibPerSec.toFixed(0)} MiB/s   proxied ${p.mibPerSec.toFixed(0)} MiB/s = ${r.bulkRatio.toFixed(2)}x   (target ≥ ${PROXY_TARGETS.bulkRatio}x: ${verdict(r.bulkRatio >= PROXY_TARGETS.bulkRatio)})`,
-    `  CPU per request, one at a time   direct: client+simulator ${d.cpuPerSequentialUs.local.toFixed(0)} µs; proxied: client+simulator ${p.cpuPerSequentialUs.local.toFixed(0)} µs, server ${p.cpuPerSequentialUs.server.toFixed(0)} µs, agent ${p.cpuPerSequentialUs.agent.toFixed(0)} µs`,
-    `  CPU per request, ${o.concurrency} in flight   direct: client+simulator ${d.cpuPerRequestUs.local.toFixed(0)} µs; proxied: client+simulator ${p.cpuPerRequestUs.local.toFixed(0)} µs, server ${p.cpuPerRequestUs.server.toFixed(0)} µs, agent ${p.cpuPerRequestUs.agent.toFixed(0)} µs`,
-    `  projection, each process on its own core (as in a deployment): ${o.concurrency} in flight ≈ ${ownCores(d.cpuPerRequestUs, p.cpuPerRequestUs)}, bulk ≈ ${ownCores(d.cpuPerMiBMs, p.cpuPerMiBMs)} of direct (the busiest process sets the pace; a projection, not a measurement)`,
-    `  CPU per MiB of the body          direct: client+simulator ${d.cpuPerMiBMs.local.toFixed(1)} ms; proxied: client+simulator ${p.cpuPerMiBMs.local.toFixed(1)} ms, server ${p.cpuPerMiBMs.server.toFixed(1)} ms, agent ${p.cpuPerMiBMs.agent.toFixed(1)} ms`,
-    `  load average ${r.loadBefore.toFixed(1)} → ${r.loadAfter.toFixed(1)} on ${availableParallelism()} cores${Math.max(r.loadBefore, r.loadAfter) > availableParallelism() ? ': other work competed, the proxied figures are pessimistic' : ''}`,
+    `${vsFloor}floor ${f.mibPerSec.toFixed(0)} MiB/s = ${fd.bulkRatio.toFixed(2)}x direct   proxied keeps ${pf.bulkRatio.toFixed(2)}x of the floor`,
+    `  the floor against the same targets (two bare proxies, this machine, this run): p50 ${signed(fd.addedP50Ms)}: ${floorVerdict(fd.addedP50Ms, fd.addedP50Ms <= PROXY_TARGETS.addedP50Ms)}; ${o.concurrency} in flight ${fd.requestsRatio.toFixed(2)}x: ${floorVerdict(fd.requestsRatio, fd.requestsRatio >= PROXY_TARGETS.requestsRatio)}; bulk ${fd.bulkRatio.toFixed(2)}x: ${floorVerdict(fd.bulkRatio, fd.bulkRatio >= PROXY_TARGETS.bulkRatio)}`,
+    `  CPU per request, one at a time   ${cpuLine((x) => x.cpuPerSequentialUs, 0, 'µs')}`,
+    `  CPU per request, ${o.concurrency} in flight   ${cpuLine((x) => x.cpuPerRequestUs, 0, 'µs')}`,
+    `  projection, each process on its own core (as in a deployment): ${o.concurrency} in flight ≈ ${ownCores(d.cpuPerRequestUs, p.cpuPerRequestUs)}, bulk ≈ ${ownCores(d.cpuPerMiBMs, p.cpuPerMiBMs)} of direct (floor ≈ ${ownCores(d.cpuPerRequestUs, f.cpuPerRequestUs)}, ${ownCores(d.cpuPerMiBMs, f.cpuPerMiBMs)}) (the busiest process sets the pace; a projection, not a measurement)`,
+    `  CPU per MiB of the body          ${cpuLine((x) => x.cpuPerMiBMs, 1, 'ms')}`,
+    `  load average ${r.loadBefore.toFixed(1)} → ${r.loadAfter.toFixed(1)} on ${availableParallelism()} cores${Math.max(r.loadBefore, r.loadAfter) > availableParallelism() ? ': other work competed, the proxied and floor figures are pessimistic' : ''}`,
   ].join('\n');
 }
 
 /** Throughput ratio if every process had a core to itself: the busiest one sets the pace. */
-function ownCores(direct: CpuSplit, proxied: CpuSplit): string {
-  return `${(direct.local / Math.max(proxied.local, proxied.server, proxied.agent)).toFixed(2)}x`;
+function ownCores(direct: CpuSplit, path: CpuSplit): string {
+  return `${(direct.local / Math.max(path.local, ...path.children)).toFixed(2)}x`;
 }
 
 export function parseProxyArgs(argv: string[]): ProxyBenchOptions {

@@ -1,0 +1,55 @@
+/**
+ * A bare HTTPS reverse proxy, the unit of `bench/proxy.ts`'s `floor` path: what a proxy
+ * hop costs on this machine when it does nothing but forward.
+ *
+ *   node --import tsx bench/bare-proxy.ts --upstream https://127.0.0.1:PORT --upstream-ca FILE \
+ *     --cert CHAIN.pem --key KEY.pem [--max-sockets 64]
+ *
+ * `https.createServer` + `https.request` through a keep-alive `https.Agent`: method, path,
+ * headers (the client's token included) and body go upstream unchanged, the status,
+ * headers and body come back piped. No auth, no logging, no HTTP/2, no tunnel. The only
+ * setting besides the TLS material is the server's keep-alive timeout, the same as
+ * `kubegate server`'s (65 s), so that idle pooled connections survive between rounds as
+ * they do on the proxied path. Prints `{"port":N}` on stdout once listening.
+ */
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type net from 'node:net';
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i >= 0 ? process.argv[i + 1] : fallback;
+  if (value === undefined) throw new Error(`bare-proxy: --${name} is required`);
+  return value;
+}
+
+const upstream = new URL(arg('upstream'));
+const agent = new https.Agent({
+  keepAlive: true,
+  maxSockets: Number(arg('max-sockets', '64')),
+  // A string, as in the kubegate agent: https.Agent puts `ca` into its pool key per request.
+  ca: readFileSync(arg('upstream-ca'), 'utf8'),
+});
+
+const server = https.createServer({ cert: readFileSync(arg('cert')), key: readFileSync(arg('key')) }, function forward(req, res) {
+  const up = https.request(
+    { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
+    function answer(upRes) {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    },
+  );
+  up.on('error', function upstreamFailed() {
+    if (res.headersSent) res.destroy();
+    else res.writeHead(502).end();
+  });
+  // A client that leaves before the answer is complete cancels the upstream request.
+  res.on('close', () => {
+    if (!res.writableFinished) up.destroy();
+  });
+  req.pipe(up);
+});
+server.keepAliveTimeout = 65_000;
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ port: (server.address() as net.AddressInfo).port })}\n`);
+});
