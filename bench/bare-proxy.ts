@@ -7,14 +7,26 @@
  *
  * `https.createServer` + `https.request` through a keep-alive `https.Agent`: method, path,
  * headers (the client's token included) and body go upstream unchanged, the status,
- * headers and body come back piped. No auth, no logging, no HTTP/2, no tunnel. The only
+ * headers and body come back piped; only the hop-by-hop headers stay on their hop, as in
+ * any proxy (else the simulator's `Keep-Alive: timeout=5` would reach the client, which
+ * would close its idle connections sooner than on the proxied path). No auth, no logging,
+ * no HTTP/2, no tunnel. The only
  * setting besides the TLS material is the server's keep-alive timeout, the same as
  * `kubegate server`'s (65 s), so that idle pooled connections survive between rounds as
  * they do on the proxied path. Prints `{"port":N}` on stdout once listening.
  */
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
+import type http from 'node:http';
 import type net from 'node:net';
+
+/** Headers of one connection, not of the message (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade'];
+
+function endToEnd<T extends http.IncomingHttpHeaders>(headers: T): T {
+  for (const name of HOP_BY_HOP) delete headers[name];
+  return headers;
+}
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,9 +45,9 @@ const agent = new https.Agent({
 
 const server = https.createServer({ cert: readFileSync(arg('cert')), key: readFileSync(arg('key')) }, function forward(req, res) {
   const up = https.request(
-    { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
+    { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: endToEnd(req.headers), agent },
     function answer(upRes) {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      res.writeHead(upRes.statusCode ?? 502, endToEnd(upRes.headers));
       upRes.pipe(res);
     },
   );
