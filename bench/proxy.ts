@@ -1,7 +1,7 @@
 /**
  * The Kubernetes API proxy path against a direct call to the Kubernetes API, in one run:
  *
- *   node --import tsx bench/proxy.ts [--repeats 5] [--size-mib 100] [--quick]
+ *   node --import tsx bench/proxy.ts [--repeats 5] [--size-mib 100] [--requests 10000] [--only latency,requests,bulk] [--profile-dir DIR] [--quick]
  *
  * direct:  HTTPS client ──────────────────────────────────────────────▶ API simulator
  * proxied: HTTPS client ─▶ kubegate server ─▶ wss:// tunnel ─▶ kubegate agent ─▶ API simulator
@@ -53,7 +53,7 @@ export interface PathFigures {
 export interface CpuSplit {
   /** This process: client + simulator (+ bulk backend). */
   local: number;
-  /** The path's child processes, in `PathSpec.processes` order (proxied: server, agent; floor: proxy 1, proxy 2). */
+  /** The path's child processes, in `PROCESS_NAMES` order (proxied: server, agent; floor: proxy 1, proxy 2). */
   children: number[];
 }
 
