@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { isKubegateError } from '../../lib/errors.js';
 import type { TunnelServer } from '../tunnel/server.js';
 import { NoAgentConnectionError, TunnelAbortedError } from '../tunnel/server.js';
+import { Cancellation } from '../tunnel/server_request.js';
 import type { AuditLog } from '../audit/server.js';
 import { ProxyAuthorizer, ProxyRefusal, type Authorized } from './auth.js';
 import { sendStatus, sendStatusOnSocket } from './status.js';
@@ -105,16 +106,16 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       sendStatus(res, auth.code, auth.message, req);
       return;
     }
-    const controller = new AbortController();
+    const controller = new Cancellation();
     let bytesIn = 0;
     let bytesOut = 0;
     // The caller went away: cancel the request through the tunnel, so the agent and the
     // Kubernetes API stop working for nobody.
     res.on('close', () => {
-      if (!res.writableFinished) controller.abort();
+      if (!res.writableFinished) controller.cancel();
     });
     track(auth.ctx.job.id, () => res.destroy(), res);
-    const headerTimer = setTimeout(() => controller.abort(new Error('timeout')), headersTimeoutMs);
+    const headerTimer = setTimeout(() => controller.cancel(new Error('timeout')), headersTimeoutMs);
     let status = 0;
     try {
       const bodyless = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || (req.headers['content-length'] === '0' && !req.headers['transfer-encoding']);
@@ -123,7 +124,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
         path,
         headers: forwardHeaders(req, auth.identity),
         body: bodyless ? null : req.pipe(new Transform({ transform: function countIn(chunk: Buffer, _enc, done) { bytesIn += chunk.length; done(null, chunk); } })),
-        signal: controller.signal,
+        signal: controller,
       });
       clearTimeout(headerTimer);
       status = answer.status;
@@ -146,8 +147,8 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, { status, started, bytesIn, bytesOut }));
     } catch (err) {
       clearTimeout(headerTimer);
-      if (err instanceof TunnelAbortedError || controller.signal.aborted) {
-        const timedOut = controller.signal.reason instanceof Error && controller.signal.reason.message === 'timeout';
+      if (err instanceof TunnelAbortedError || controller.aborted) {
+        const timedOut = controller.reason instanceof Error && controller.reason.message === 'timeout';
         if (timedOut) {
           status = 504;
           sendStatus(res, 504, `agent ${auth.grant.agent.id} ("${auth.grant.agent.name}") did not answer within ${headersTimeoutMs / 1000} s; check the agent's logs and the cluster's API server`);
@@ -168,19 +169,19 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       sendStatusOnSocket(socket, auth.code, auth.message);
       return;
     }
-    const controller = new AbortController();
-    socket.once('close', () => controller.abort());
+    const controller = new Cancellation();
+    socket.once('close', () => controller.cancel());
     track(auth.ctx.job.id, () => socket.destroy(), socket);
     let bytesIn = head.length;
     let bytesOut = 0;
     let status = 0;
     // Until the agent answers the upgrade, the same deadline as for plain requests; once
     // switched, the stream lives as long as both ends want it.
-    const headerTimer = setTimeout(() => controller.abort(new Error('timeout')), headersTimeoutMs);
+    const headerTimer = setTimeout(() => controller.cancel(new Error('timeout')), headersTimeoutMs);
     try {
       const answer = await deps.tunnel.upgrade(
         auth.grant.agent.id,
-        { method: req.method ?? 'GET', path, headers: forwardHeaders(req, auth.identity), signal: controller.signal },
+        { method: req.method ?? 'GET', path, headers: forwardHeaders(req, auth.identity), signal: controller },
         String(req.headers.upgrade ?? ''),
       );
       clearTimeout(headerTimer);
@@ -218,11 +219,11 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, { status, started, bytesIn, bytesOut }));
     } catch (err) {
       clearTimeout(headerTimer);
-      const timedOut = controller.signal.reason instanceof Error && controller.signal.reason.message === 'timeout';
+      const timedOut = controller.reason instanceof Error && controller.reason.message === 'timeout';
       const { code, message } = timedOut
         ? { code: 504, message: `agent ${auth.grant.agent.id} ("${auth.grant.agent.name}") did not answer within ${headersTimeoutMs / 1000} s; check the agent's logs and the cluster's API server` }
         : refusalStatus(err, auth);
-      status = controller.signal.aborted && !timedOut ? 499 : code;
+      status = controller.aborted && !timedOut ? 499 : code;
       sendStatusOnSocket(socket, code, message);
       deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, { status, started, bytesIn, bytesOut, error: (err as Error).message }));
     }
