@@ -9,12 +9,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { KubegateError, isKubegateError } from '../../lib/errors.js';
 import type { JobContext } from '../ci_access/jobs.js';
 import type { Grant } from '../ci_access/allowed.js';
-import type { Identity } from './shared.js';
+import { encodeIdentity, type Identity } from './shared.js';
 
 export interface Authorized {
   ctx: JobContext;
   grant: Grant;
   identity: Identity;
+  /** `identity` encoded for `IDENTITY_HEADER`, once per cached grant rather than per request. */
+  identityHeader: string;
 }
 
 export interface ProxyAuthDeps {
@@ -87,7 +89,7 @@ export class ProxyAuthorizer {
         ctx,
       );
     }
-    const value: Authorized = { ctx, ...granted };
+    const value: Authorized = { ctx, ...granted, identityHeader: encodeIdentity(granted.identity) };
     if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
     this.cache.set(key, { value, expires: now + AUTH_CACHE_TTL_MS });
     return value;

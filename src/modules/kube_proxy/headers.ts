@@ -4,7 +4,7 @@
  * agent acts as); the identity travels in `IDENTITY_HEADER` instead.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { IDENTITY_HEADER, encodeIdentity, type Identity } from './shared.js';
+import { IDENTITY_HEADER } from './shared.js';
 
 /** Request headers that never leave the server: the caller's credentials and hop-by-hop ones. */
 const STRIPPED = new Set(['authorization', 'cookie', 'proxy-authorization', 'host', 'connection', 'upgrade', 'keep-alive', 'te', 'transfer-encoding', 'proxy-connection', IDENTITY_HEADER]);
@@ -15,13 +15,14 @@ export function impersonationAttempt(req: IncomingMessage): string | undefined {
   return Object.keys(req.headers).find((h) => h.startsWith('impersonate-'));
 }
 
-export function forwardHeaders(req: IncomingMessage, identity: Identity): Record<string, string | string[]> {
+/** `identityHeader` is the encoded identity (`encodeIdentity`) the agent must act as. */
+export function forwardHeaders(req: IncomingMessage, identityHeader: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || STRIPPED.has(name) || name.startsWith('impersonate-')) continue;
     out[name] = value;
   }
-  out[IDENTITY_HEADER] = encodeIdentity(identity);
+  out[IDENTITY_HEADER] = identityHeader;
   return out;
 }
 

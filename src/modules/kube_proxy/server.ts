@@ -122,7 +122,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       const answer = await deps.tunnel.request(auth.grant.agent.id, {
         method: req.method ?? 'GET',
         path,
-        headers: forwardHeaders(req, auth.identity),
+        headers: forwardHeaders(req, auth.identityHeader),
         body: bodyless ? null : req.pipe(new Transform({ transform: function countIn(chunk: Buffer, _enc, done) { bytesIn += chunk.length; done(null, chunk); } })),
         signal: controller,
       });
@@ -181,7 +181,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
     try {
       const answer = await deps.tunnel.upgrade(
         auth.grant.agent.id,
-        { method: req.method ?? 'GET', path, headers: forwardHeaders(req, auth.identity), signal: controller },
+        { method: req.method ?? 'GET', path, headers: forwardHeaders(req, auth.identityHeader), signal: controller },
         String(req.headers.upgrade ?? ''),
       );
       clearTimeout(headerTimer);
