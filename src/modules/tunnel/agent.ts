@@ -1,7 +1,9 @@
 /**
  * The agent half of the tunnel (DESIGN §5): dials the server, serves HTTP/2 over the
- * WebSocket (the agent is the HTTP/2 server), reconnects with backoff. This is the
- * module's whole agent-side surface; it imports nothing from the server half.
+ * connection (the agent is the HTTP/2 server) — directly on the socket when the server
+ * selects `kubegate-tunnel-h2`, else inside WebSocket frames — and reconnects with
+ * backoff. This is the module's whole agent-side surface; it imports nothing from the
+ * server half.
  */
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
@@ -14,7 +16,7 @@ import {
   RECONNECT_RESET_AFTER_MS,
 } from './defaults.js';
 import { DialError, dialTunnel } from './agent_dial.js';
-import { createAgentHttp2Server, serveTunnel, type TunnelHandler } from './agent_serve.js';
+import { createAgentHttp2Server, serveRawTunnel, serveTunnel, type RawServeResult, type TunnelHandler } from './agent_serve.js';
 import { backoffDelay, sleep } from './backoff.js';
 import type { AgentInfo } from './shared.js';
 
@@ -22,6 +24,14 @@ export type { TunnelHandler } from './agent_serve.js';
 export type { AgentInfo } from './shared.js';
 export { acceptUpgrade, forwardedHeaders, requestedUpgrade } from './agent_upgrade.js';
 export { proxyFromEnvironment } from './agent_dial.js';
+
+/**
+ * `auto`: offer HTTP/2 directly on the socket (`kubegate-tunnel-h2`) and fall back to
+ * WebSocket frames for good when it fails before the server's SETTINGS arrive;
+ * `websocket`: never offer it (HTTP/2 always inside WebSocket frames).
+ */
+export type TunnelTransport = 'auto' | 'websocket';
+export const TUNNEL_TRANSPORTS: readonly TunnelTransport[] = ['auto', 'websocket'];
 
 /** How long in-flight requests may finish after the agent is told to stop. */
 export const SHUTDOWN_GRACE_MS = 5_000;
@@ -49,6 +59,8 @@ export interface TunnelAgentOptions {
    * for plain `ws://` where a transparent proxy could read the frames.
    */
   unmaskedFrames?: boolean;
+  /** See `TunnelTransport`; default `auto`. */
+  transport?: TunnelTransport;
   /** Called when a connection is up / down (the agent's readiness follows it). */
   onConnected?: () => void;
   onDisconnected?: (reason: string) => void;
@@ -77,14 +89,22 @@ export async function runTunnelAgent(options: TunnelAgentOptions, signal: AbortS
   const resetAfter = options.backoffResetAfterMs ?? RECONNECT_RESET_AFTER_MS;
   const unmasked = options.unmaskedFrames ?? options.kasAddress.toLowerCase().startsWith('wss:');
   let attempt = 0;
+  // Cleared for the rest of the process when a raw connection proved impossible.
+  let offerH2 = (options.transport ?? 'auto') === 'auto';
+  const serveOptions = {
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS,
+    shutdownGraceMs: options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS,
+    signal,
+  };
 
   while (!signal.aborted) {
     const startedAt = Date.now();
     let reason: string;
     try {
       const info = await readInfo();
-      let served: Promise<string> | undefined;
-      await dialTunnel(
+      let served: Promise<string | RawServeResult> | undefined;
+      const carrier = await dialTunnel(
         {
           url: options.kasAddress,
           // A token read from a file often ends with a newline, which no header may carry.
@@ -93,24 +113,33 @@ export async function runTunnelAgent(options: TunnelAgentOptions, signal: AbortS
           ...(options.caCert ? { caCert: options.caCert } : {}),
           ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
           unmaskedFrames: unmasked,
+          offerH2,
           timeoutMs: options.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
           signal,
         },
-        function startServing(ws) {
-          served = serveTunnel(ws, server, {
-            heartbeatIntervalMs: options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
-            heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS,
-            shutdownGraceMs: options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS,
-            signal,
-          });
+        function startServing(opened) {
+          served =
+            opened.kind === 'h2'
+              ? serveRawTunnel(opened.socket, opened.head, server, serveOptions)
+              : serveTunnel(opened.ws, server, serveOptions);
         },
       );
-      logger.info({ kasAddress: options.kasAddress }, 'connected to the server');
+      logger.info({ kasAddress: options.kasAddress, transport: carrier.kind }, 'connected to the server');
       options.onConnected?.();
-      reason = await served!;
+      const result = await served!;
+      reason = typeof result === 'string' ? result : result.reason;
       options.onDisconnected?.(reason);
       if (signal.aborted) break;
       logger.warn({ reason }, `tunnel connection closed: ${reason}`);
+      if (typeof result !== 'string' && !result.settingsReceived && offerH2) {
+        offerH2 = false;
+        logger.warn(
+          { reason },
+          'the server accepted HTTP/2 directly on the connection, but no HTTP/2 came through ' +
+            '(something between the agent and the server, such as a proxy, reads WebSocket frames); ' +
+            'using WebSocket frames from now on. Set --tunnel-transport websocket (KUBEGATE_TUNNEL_TRANSPORT=websocket) to skip this attempt',
+        );
+      }
     } catch (err) {
       if (signal.aborted) break;
       reason = err instanceof DialError ? err.message : `unexpected failure: ${(err as Error).message}`;

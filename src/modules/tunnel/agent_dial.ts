@@ -1,10 +1,13 @@
 import { rootCertificates } from 'node:tls';
-import type { IncomingMessage } from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { getProxyForUrl } from 'proxy-from-env';
 import { WS_MAX_PAYLOAD_BYTES } from './defaults.js';
-import { AGENT_INFO_HEADERS, type AgentInfo } from './shared.js';
+import { AGENT_INFO_HEADERS, TUNNEL_H2_SUBPROTOCOL, webSocketAccept, type AgentInfo } from './shared.js';
 
 export interface DialOptions {
   /** `ws://` or `wss://…/-/kubernetes-agent/`. */
@@ -17,6 +20,11 @@ export interface DialOptions {
   proxy?: string | null;
   /** See `TunnelAgentOptions.unmaskedFrames`. */
   unmaskedFrames: boolean;
+  /**
+   * Offer the `kubegate-tunnel-h2` subprotocol (HTTP/2 directly on the socket if the
+   * server selects it). False: a plain WebSocket handshake through `ws`, as before.
+   */
+  offerH2: boolean;
   timeoutMs: number;
   signal: AbortSignal;
 }
@@ -35,18 +43,38 @@ export class DialError extends Error {
   }
 }
 
+/** An open tunnel connection: a WebSocket, or the socket itself after an h2 handshake. */
+export type DialedCarrier = { kind: 'websocket'; ws: WebSocket } | { kind: 'h2'; socket: Socket; head: Buffer };
+
 /**
- * Opens the tunnel WebSocket. `onOpen` runs synchronously in the `open` event, before any
- * message can be emitted: the caller must attach its reader there.
+ * Opens the tunnel connection. `onOpen` runs synchronously as soon as it is open, before
+ * any byte can be read from it: the caller must attach its reader there.
  */
-export function dialTunnel(options: DialOptions, onOpen: (ws: WebSocket) => void): Promise<WebSocket> {
+export function dialTunnel(options: DialOptions, onOpen: (carrier: DialedCarrier) => void): Promise<DialedCarrier> {
+  return options.offerH2 ? dialNegotiated(options, onOpen) : dialWebSocket(options, onOpen);
+}
+
+/** How the dial reaches the server: the proxy (if any) and its refusal, once known. */
+function proxyFor(options: DialOptions): { proxy: string | null; agent: HttpsProxyAgent<string> | undefined; refusal(): string | undefined } {
   const proxy = options.proxy === undefined ? proxyFromEnvironment(options.url) : options.proxy;
   const agent = proxy ? new HttpsProxyAgent(proxy) : undefined;
   let proxyRefusal: string | undefined;
   agent?.on('proxyConnect', (connect: { statusCode: number; statusText?: string }) => {
     if (connect.statusCode !== 200) proxyRefusal = `${connect.statusCode} ${connect.statusText ?? ''}`.trim();
   });
+  return { proxy, agent, refusal: () => proxyRefusal };
+}
 
+/** The DialError for a non-101 answer (the server's, or the proxy's refusal to CONNECT). */
+async function refusalError(res: IncomingMessage, via: ReturnType<typeof proxyFor>): Promise<DialError> {
+  const body = await readSmallBody(res);
+  const proxyRefusal = via.refusal();
+  if (proxyRefusal) return new DialError(`the HTTP proxy ${redactProxy(via.proxy!)} refused to connect: ${proxyRefusal}`, undefined);
+  return new DialError(describeRefusal(res.statusCode ?? 0, body), res.statusCode);
+}
+
+function dialWebSocket(options: DialOptions, onOpen: (carrier: DialedCarrier) => void): Promise<DialedCarrier> {
+  const via = proxyFor(options);
   const ws = new WebSocket(options.url, {
     headers: { authorization: `Bearer ${options.token}`, ...infoHeaders(options.info) },
     perMessageDeflate: false,
@@ -55,7 +83,7 @@ export function dialTunnel(options: DialOptions, onOpen: (ws: WebSocket) => void
     handshakeTimeout: options.timeoutMs,
     followRedirects: false,
     ...(options.caCert ? { ca: [...rootCertificates, options.caCert.toString()] } : {}),
-    ...(agent ? { agent } : {}),
+    ...(via.agent ? { agent: via.agent } : {}),
     ...(options.unmaskedFrames ? { generateMask: zeroMask } : {}),
   });
 
@@ -68,17 +96,15 @@ export function dialTunnel(options: DialOptions, onOpen: (ws: WebSocket) => void
     const onAbort = (): void => fail(new DialError('the agent is stopping'));
     const onOpenEvent = (): void => {
       cleanup();
-      onOpen(ws);
-      resolve(ws);
+      const carrier: DialedCarrier = { kind: 'websocket', ws };
+      onOpen(carrier);
+      resolve(carrier);
     };
     const onUnexpected = (_req: unknown, res: IncomingMessage): void => {
-      readSmallBody(res).then((body) => {
-        if (proxyRefusal) fail(new DialError(`the HTTP proxy ${redactProxy(proxy!)} refused to connect: ${proxyRefusal}`, undefined));
-        else fail(new DialError(describeRefusal(res.statusCode ?? 0, body), res.statusCode));
-      });
+      void refusalError(res, via).then(fail);
     };
     const onError = (err: Error): void => {
-      fail(new DialError(describeNetworkError(err, options.url, proxy), undefined, { cause: err }));
+      fail(new DialError(describeNetworkError(err, options.url, via.proxy), undefined, { cause: err }));
     };
     const cleanup = (): void => {
       options.signal.removeEventListener('abort', onAbort);
@@ -93,6 +119,122 @@ export function dialTunnel(options: DialOptions, onOpen: (ws: WebSocket) => void
     ws.on('unexpected-response', onUnexpected);
     ws.on('error', onError);
   });
+}
+
+/**
+ * The WebSocket handshake done by hand (`http(s).request` + its `upgrade` event), offering
+ * `kubegate-tunnel-h2`: that leaves a plain TLS/TCP socket in our hands after the 101. If
+ * the server selected the subprotocol, HTTP/2 runs on that socket; if it did not, the
+ * connection is an ordinary WebSocket and frames carry HTTP/2 as before.
+ */
+function dialNegotiated(options: DialOptions, onOpen: (carrier: DialedCarrier) => void): Promise<DialedCarrier> {
+  const via = proxyFor(options);
+  const url = new URL(options.url);
+  const secure = url.protocol === 'wss:';
+  const key = randomBytes(16).toString('base64');
+  const request = (secure ? https : http).request({
+    protocol: secure ? 'https:' : 'http:',
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port || (secure ? 443 : 80),
+    path: `${url.pathname}${url.search}`,
+    method: 'GET',
+    headers: {
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-version': '13',
+      'sec-websocket-key': key,
+      'sec-websocket-protocol': TUNNEL_H2_SUBPROTOCOL,
+      authorization: `Bearer ${options.token}`,
+      ...infoHeaders(options.info),
+    },
+    // A fresh connection for each dial: the socket is ours after the 101.
+    agent: via.agent ?? false,
+    ...(secure && options.caCert ? { ca: [...rootCertificates, options.caCert.toString()] } : {}),
+  });
+
+  return new Promise(function waitForUpgrade(resolve, reject) {
+    let settled = false;
+    const fail = (err: DialError, socket?: Socket): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      request.destroy();
+      socket?.destroy();
+      reject(err);
+    };
+    const onAbort = (): void => fail(new DialError('the agent is stopping'));
+    const timer = setTimeout(function handshakeTimedOut() {
+      fail(new DialError(describeNetworkError(new Error('Opening handshake has timed out'), options.url, via.proxy)));
+    }, options.timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', onAbort);
+      // A late error (after the upgrade or after we gave up) must not be unhandled.
+      request.on('error', ignore);
+    };
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    request.on('response', (res: IncomingMessage) => {
+      void refusalError(res, via).then((err) => fail(err));
+    });
+    request.on('error', (err: Error) => {
+      fail(new DialError(describeNetworkError(err, options.url, via.proxy), undefined, { cause: err }));
+    });
+    request.on('upgrade', (res: IncomingMessage, socket: Socket, head: Buffer) => {
+      if (settled) {
+        socket.destroy();
+        return;
+      }
+      const invalid = invalidHandshake(res, key);
+      if (invalid) {
+        fail(new DialError(`the server's WebSocket handshake is invalid: ${invalid}`), socket);
+        return;
+      }
+      settled = true;
+      cleanup();
+      socket.on('error', ignore);
+      socket.setTimeout(0);
+      socket.setNoDelay(true);
+      const carrier: DialedCarrier =
+        res.headers['sec-websocket-protocol'] === TUNNEL_H2_SUBPROTOCOL
+          ? { kind: 'h2', socket, head }
+          : { kind: 'websocket', ws: clientWebSocketOn(socket, head, options.unmaskedFrames) };
+      onOpen(carrier);
+      resolve(carrier);
+    });
+    request.end();
+  });
+}
+
+/** What is wrong with a 101 (RFC 6455 §4.1 checks), or undefined when it is fine. */
+function invalidHandshake(res: IncomingMessage, key: string): string | undefined {
+  if ((res.headers.upgrade ?? '').toLowerCase() !== 'websocket') return 'no "Upgrade: websocket"';
+  if (res.headers['sec-websocket-accept'] !== webSocketAccept(key)) return 'wrong Sec-WebSocket-Accept';
+  const protocol = res.headers['sec-websocket-protocol'];
+  if (protocol !== undefined && protocol !== TUNNEL_H2_SUBPROTOCOL) return `unexpected subprotocol "${protocol}"`;
+  if (res.headers['sec-websocket-extensions'] !== undefined) return 'an extension nobody asked for';
+  return undefined;
+}
+
+/**
+ * A client-side `ws` WebSocket on a socket whose handshake we did ourselves (the server
+ * did not select `kubegate-tunnel-h2`). `ws` builds client sockets only from a URL it dials
+ * itself, so this uses what its `WebSocketServer` uses (`new WebSocket(null)` +
+ * `setSocket`) and flips `_isServer`, which decides masking and what frames to expect.
+ * `ws` is pinned by the lock file; the tunnel tests run this path (a server with
+ * `rawTransport: false`).
+ */
+function clientWebSocketOn(socket: Socket, head: Buffer, unmaskedFrames: boolean): WebSocket {
+  const WebSocketClass = WebSocket as unknown as new (address: null, protocols: undefined, options: Record<string, unknown>) => WebSocket;
+  const ws = new WebSocketClass(null, undefined, { autoPong: true, closeTimeout: 30_000, maxPendingAutoPongs: 60 });
+  const internals = ws as unknown as { _isServer: boolean; setSocket(socket: Socket, head: Buffer, options: Record<string, unknown>): void };
+  internals._isServer = false;
+  internals.setSocket(socket, head, {
+    allowSynchronousEvents: true,
+    maxPayload: WS_MAX_PAYLOAD_BYTES,
+    skipUTF8Validation: true,
+    ...(unmaskedFrames ? { generateMask: zeroMask } : {}),
+  });
+  return ws;
 }
 
 function infoHeaders(info: AgentInfo): Record<string, string> {

@@ -1,9 +1,17 @@
 import http2 from 'node:http2';
+import type { Socket } from 'node:net';
 import type WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { WebSocketDuplex } from './stream.js';
-import { startHeartbeat } from './heartbeat.js';
-import { AGENT_INFO_PATH, HTTP2_SESSION_OPTIONS, widenConnectionWindow, type AgentInfo } from './shared.js';
+import { startHeartbeat, startSessionHeartbeat } from './heartbeat.js';
+import {
+  AGENT_INFO_PATH,
+  decodeCloseReason,
+  encodeCloseReason,
+  HTTP2_SESSION_OPTIONS,
+  widenConnectionWindow,
+  type AgentInfo,
+} from './shared.js';
 
 export type TunnelHandler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
 
@@ -116,6 +124,109 @@ function stopGracefully(ws: WebSocket, session: http2.ServerHttp2Session | undef
     closeSocket();
     // Do not wait for a close handshake the server may never answer.
     setTimeout(() => ws.terminate(), 1_000).unref();
+  }, graceMs).unref();
+}
+
+/** How a connection on the h2 carrier ended. */
+export interface RawServeResult {
+  reason: string;
+  /**
+   * Whether the server's SETTINGS ever arrived. A session that ends without them never
+   * spoke HTTP/2 with the server: something on the way (a proxy that parses WebSocket
+   * frames) did not let raw bytes through.
+   */
+  settingsReceived: boolean;
+}
+
+/**
+ * Serves HTTP/2 directly on the socket of a handshake where the server selected
+ * `kubegate-tunnel-h2` (no WebSocket frames): the socket goes to the HTTP/2 server as a
+ * connection, so http2 reads and writes its native handle. Must be called as soon as the
+ * 101 arrived (see `dialTunnel`). The server's reasons for closing arrive as a GOAWAY
+ * whose opaque data is a WebSocket close payload, and are worded as over frames.
+ */
+export function serveRawTunnel(socket: Socket, head: Buffer, server: http2.Http2Server, options: ServeOptions): Promise<RawServeResult> {
+  let reason: string | undefined;
+  let serverReason: string | undefined;
+  let settingsReceived = false;
+  if (head.length > 0) socket.unshift(head);
+  // The TLS session was negotiated for the HTTP/1.1 handshake (ALPN "http/1.1" or none),
+  // and http2's server turns such sockets away; the 101 switched this one to HTTP/2.
+  const tls = socket as Socket & { encrypted?: boolean; alpnProtocol?: string | false | null };
+  if (tls.encrypted) tls.alpnProtocol = 'h2';
+  let session: http2.ServerHttp2Session | undefined;
+  const onSession = (s: http2.ServerHttp2Session): void => {
+    session = s;
+  };
+  server.once('session', onSession);
+  server.emit('connection', socket);
+  server.off('session', onSession);
+  if (!session) {
+    socket.destroy();
+    return Promise.resolve({ reason: 'the HTTP/2 session could not start', settingsReceived });
+  }
+  const h2 = session;
+  h2.once('remoteSettings', () => {
+    settingsReceived = true;
+  });
+  h2.on('goaway', (code: number, _lastStreamId: number, data?: Buffer) => {
+    const close = decodeCloseReason(data);
+    serverReason ??= close
+      ? describeClose(close.code, close.reason)
+      : code === http2.constants.NGHTTP2_NO_ERROR
+        ? 'the server is going away'
+        : `the server ended the HTTP/2 session (error ${code})`;
+  });
+  h2.on('error', (err: Error) => {
+    serverReason ??= `the HTTP/2 session failed: ${err.message}`;
+  });
+  startSessionHeartbeat(h2, socket, {
+    intervalMs: options.heartbeatIntervalMs,
+    timeoutMs: options.heartbeatTimeoutMs,
+    onTimeout: () => {
+      reason = 'the server missed its heartbeats';
+    },
+    drop: () => {
+      h2.destroy();
+      socket.destroy();
+    },
+  });
+
+  const onAbort = (): void => {
+    reason = 'the agent is stopping';
+    stopRawGracefully(h2, socket, options.shutdownGraceMs);
+  };
+  options.signal.addEventListener('abort', onAbort, { once: true });
+
+  return new Promise(function waitForClose(resolve) {
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      options.signal.removeEventListener('abort', onAbort);
+      if (!h2.destroyed) h2.destroy();
+      if (!socket.destroyed) socket.destroy();
+      resolve({ reason: reason ?? serverReason ?? 'the connection was lost', settingsReceived });
+    };
+    socket.once('close', finish);
+    h2.once('close', finish);
+    // http2 does not watch for the server's FIN; resumed once http2 has read `head`.
+    socket.on('end', () => socket.destroy());
+    setImmediate(() => socket.resume());
+  });
+}
+
+/** GOAWAY saying why (the server stops sending new streams), then close once streams are done. */
+function stopRawGracefully(session: http2.ServerHttp2Session, socket: Socket, graceMs: number): void {
+  if (session.destroyed) {
+    socket.destroy();
+    return;
+  }
+  session.goaway(http2.constants.NGHTTP2_NO_ERROR, 0, encodeCloseReason(1001, ''));
+  session.close();
+  setTimeout(function graceOver() {
+    session.destroy();
+    socket.destroy();
   }, graceMs).unref();
 }
 

@@ -8,7 +8,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { KubegateError } from '../../lib/errors.js';
 import { serveAcceptedTunnel } from './agent.js';
 import { pino } from 'pino';
-import { memoryLogger, startRelay, startTestAgent, startTestServer, waitFor } from './testing.js';
+import { memoryLogger, startRelay, startTestAgent, startTestServer, TRANSPORT_CASES, waitFor, type TransportCase } from './testing.js';
 import { TunnelRequestError, type AgentIdentity, type ConnectionInfo } from './server.js';
 import type { AgentInfo } from './agent.js';
 
@@ -25,6 +25,11 @@ const info = (podName: string): AgentInfo => ({
   podNamespace: 'gitlab-agent',
   kubernetesVersion: 'v1.32.1',
 });
+
+/** Runs a test once per transport (HTTP/2 on the socket, WebSocket frames), named after it. */
+function testEachTransport(name: string, fn: (transport: TransportCase) => Promise<void>): void {
+  for (const transport of TRANSPORT_CASES) test(`${name} [${transport.name}]`, () => fn(transport));
+}
 
 /** Token → identity, as the store would answer; `revoked` tokens answer null. */
 function tokenTable(table: Record<string, AgentIdentity>, revoked = new Set<string>()) {
@@ -74,25 +79,29 @@ test('several pods of one agent connect; requests are spread over them', async (
   }
 });
 
-test('closeTokenConnections drops only that token\'s connections; a revoked token is refused', async () => {
+testEachTransport('closeTokenConnections drops only that token\'s connections; a revoked token is refused', async (transport) => {
   const tokens = tokenTable({ old: { agentId: 7, tokenId: 70 }, new: { agentId: 7, tokenId: 71 } });
-  const server = await startTestServer({ authenticate: tokens.authenticate });
+  const server = await startTestServer({ ...transport.server, authenticate: tokens.authenticate });
   const disconnects: Array<[ConnectionInfo, string]> = [];
   server.tunnel.on('disconnect', (c, reason) => disconnects.push([c, reason]));
   const agentLog = memoryLogger();
-  const oldAgent = startTestAgent({ kasAddress: server.url, token: 'old', info: info('old'), logger: agentLog.logger });
-  const newAgent = startTestAgent({ kasAddress: server.url, token: 'new', info: info('new') });
+  const oldAgent = startTestAgent({ ...transport.agent, kasAddress: server.url, token: 'old', info: info('old'), logger: agentLog.logger });
+  const newAgent = startTestAgent({ ...transport.agent, kasAddress: server.url, token: 'new', info: info('new') });
   try {
     await waitFor(() => server.tunnel.connections(7).length === 2, 'both tokens connected');
+    assert.deepEqual(server.tunnel.connections(7).map((c) => c.transport), [transport.expected, transport.expected]);
     tokens.revoked.add('old');
     assert.equal(server.tunnel.closeTokenConnections(70), 1);
     await waitFor(() => disconnects.length === 1, 'the disconnect event');
     assert.equal(disconnects[0]![0].tokenId, 70);
     assert.match(disconnects[0]![1], /revoked/);
     assert.deepEqual(server.tunnel.connections(7).map((c) => c.tokenId), [71]);
-    // The agent learns why, then its reconnects are refused.
+    // The agent learns why (a close frame, or the GOAWAY's data on h2), then its reconnects are refused.
     await waitFor(() => /the agent token was rejected/.test(agentLog.text()), 'the agent to log the 401');
-    assert.match(agentLog.text(), /revoked/);
+    assert.ok(
+      agentLog.lines().some((l) => l.msg === 'tunnel connection closed: the server closed the connection: the agent token was revoked'),
+      agentLog.text(),
+    );
     assert.deepEqual(server.tunnel.connections(7).map((c) => c.tokenId), [71]);
   } finally {
     await Promise.all([oldAgent.stop(), newAgent.stop()]);
@@ -100,14 +109,19 @@ test('closeTokenConnections drops only that token\'s connections; a revoked toke
   }
 });
 
-test('closeAgentConnections drops every pod of the agent', async () => {
-  const server = await startTestServer();
-  const pods = ['a', 'b'].map((pod) => startTestAgent({ kasAddress: server.url, info: info(pod), minBackoffMs: 60_000, maxBackoffMs: 60_000 }));
+testEachTransport('closeAgentConnections drops every pod of the agent', async (transport) => {
+  const server = await startTestServer(transport.server);
+  const log = memoryLogger();
+  const pods = ['a', 'b'].map((pod) =>
+    startTestAgent({ ...transport.agent, kasAddress: server.url, info: info(pod), logger: log.logger, minBackoffMs: 60_000, maxBackoffMs: 60_000 }),
+  );
   try {
     await waitFor(() => server.tunnel.connections(1).length === 2, 'two connections');
     assert.equal(server.tunnel.closeAgentConnections(1), 2);
     assert.equal(server.tunnel.connections(1).length, 0);
     assert.equal(server.tunnel.isConnected(1), false);
+    const closed = (): number => log.lines().filter((l) => l.msg === 'tunnel connection closed: the server closed the connection: the agent was deleted').length;
+    await waitFor(() => closed() === 2, 'both pods to log why');
   } finally {
     await Promise.all(pods.map((p) => p.stop()));
     await server.close();
@@ -178,9 +192,10 @@ test('receptive direction: the server dials the agent and adopts the socket', as
   }
 });
 
-test('a request in flight fails with a typed error when the agent goes away', async () => {
-  const server = await startTestServer();
+testEachTransport('a request in flight fails with a typed error when the agent goes away', async (transport) => {
+  const server = await startTestServer(transport.server);
   const agent = startTestAgent({
+    ...transport.agent,
     kasAddress: server.url,
     shutdownGraceMs: 0,
     handler: () => {
@@ -201,14 +216,19 @@ test('a request in flight fails with a typed error when the agent goes away', as
   }
 });
 
-test('the agent reconnects after the server restarts', async () => {
-  let server = await startTestServer();
+testEachTransport('the agent reconnects after the server restarts', async (transport) => {
+  let server = await startTestServer(transport.server);
   const port = server.port;
-  const agent = startTestAgent({ kasAddress: server.url });
+  const log = memoryLogger();
+  const agent = startTestAgent({ ...transport.agent, kasAddress: server.url, logger: log.logger });
   try {
     await waitFor(() => server.tunnel.isConnected(1), 'the first connection');
     await server.close();
-    server = await startTestServer({ port });
+    await waitFor(
+      () => log.lines().some((l) => l.msg === 'tunnel connection closed: the server is going away: the server is shutting down'),
+      'the agent to log the shutdown',
+    );
+    server = await startTestServer({ ...transport.server, port });
     await waitFor(() => server.tunnel.isConnected(1), 'the reconnection');
     const res = await server.tunnel.request(1, { method: 'GET', path: '/' });
     assert.equal(await text(res.body), 'ok');
@@ -218,14 +238,15 @@ test('the agent reconnects after the server restarts', async () => {
   }
 });
 
-test('a connection that misses heartbeats is dropped on both sides', async () => {
-  const server = await startTestServer({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 200 });
+testEachTransport('a connection that misses heartbeats is dropped on both sides', async (transport) => {
+  const server = await startTestServer({ ...transport.server, heartbeatIntervalMs: 20, heartbeatTimeoutMs: 200 });
   const relay = await startRelay(server.port);
   const log = memoryLogger();
   const reasons: string[] = [];
   server.tunnel.on('disconnect', (_c, reason) => reasons.push(reason));
   let agentConnected = 0;
   const agent = startTestAgent({
+    ...transport.agent,
     kasAddress: `ws://127.0.0.1:${relay.port}/-/kubernetes-agent/`,
     heartbeatIntervalMs: 20,
     heartbeatTimeoutMs: 200,
@@ -235,6 +256,7 @@ test('a connection that misses heartbeats is dropped on both sides', async () =>
   try {
     // Both ends must be up: a freeze during the handshake would test the dial timeout.
     await waitFor(() => server.tunnel.isConnected(1) && agentConnected === 1, 'the connection');
+    assert.equal(server.tunnel.connections(1)[0]!.transport, transport.expected);
     relay.freeze();
     await waitFor(() => reasons.length === 1, 'the server to drop the connection');
     assert.match(reasons[0]!, /missed its heartbeats/);
@@ -250,10 +272,32 @@ test('a connection that misses heartbeats is dropped on both sides', async () =>
   }
 });
 
-test('agent info is refreshed while connected', async () => {
-  const server = await startTestServer({ agentInfoRefreshMs: 20 });
+testEachTransport('an idle connection whose peer answers heartbeats outlives many timeouts', async (transport) => {
+  const server = await startTestServer({ ...transport.server, heartbeatIntervalMs: 20, heartbeatTimeoutMs: 100 });
+  const reasons: string[] = [];
+  server.tunnel.on('disconnect', (_c, reason) => reasons.push(reason));
+  let agentConnected = 0;
+  const agent = startTestAgent({ ...transport.agent, kasAddress: server.url, heartbeatIntervalMs: 20, heartbeatTimeoutMs: 100, onConnected: () => agentConnected++ });
+  try {
+    await waitFor(() => server.tunnel.isConnected(1), 'the connection');
+    const before = server.tunnel.connections(1)[0]!;
+    assert.equal(before.transport, transport.expected);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.deepEqual(reasons, []);
+    assert.equal(agentConnected, 1);
+    const after = server.tunnel.connections(1)[0]!;
+    assert.equal(after.connectionId, before.connectionId);
+    assert.ok(after.lastSeenAt.getTime() - before.connectedAt.getTime() >= 400, 'heartbeat answers move lastSeenAt');
+  } finally {
+    await agent.stop();
+    await server.close();
+  }
+});
+
+testEachTransport('agent info is refreshed while connected', async (transport) => {
+  const server = await startTestServer({ ...transport.server, agentInfoRefreshMs: 20 });
   let kubernetesVersion = '';
-  const agent = startTestAgent({ kasAddress: server.url, info: () => ({ ...info('p'), kubernetesVersion }) });
+  const agent = startTestAgent({ ...transport.agent, kasAddress: server.url, info: () => ({ ...info('p'), kubernetesVersion }) });
   const updates: ConnectionInfo[] = [];
   server.tunnel.on('update', (c) => updates.push(c));
   try {
@@ -269,12 +313,12 @@ test('agent info is refreshed while connected', async () => {
   }
 });
 
-test('connect and disconnect events carry the connection', async () => {
-  const server = await startTestServer();
+testEachTransport('connect and disconnect events carry the connection', async (transport) => {
+  const server = await startTestServer(transport.server);
   const events: string[] = [];
   server.tunnel.on('connect', (c) => events.push(`connect ${c.podName}`));
   server.tunnel.on('disconnect', (c, reason) => events.push(`disconnect ${c.podName} ${reason}`));
-  const agent = startTestAgent({ kasAddress: server.url, info: info('p1') });
+  const agent = startTestAgent({ ...transport.agent, kasAddress: server.url, info: info('p1') });
   await waitFor(() => events.length === 1, 'the connect event');
   await agent.stop();
   await waitFor(() => events.length === 2, 'the disconnect event');

@@ -1,3 +1,4 @@
+import type { Http2Session } from 'node:http2';
 import type WebSocket from 'ws';
 
 export interface HeartbeatOptions {
@@ -45,5 +46,66 @@ export function startHeartbeat(ws: WebSocket, options: HeartbeatOptions): void {
     ws.off('pong', onPong);
     ws.off('ping', heard);
     ws.off('message', heard);
+  });
+}
+
+export interface SessionHeartbeatOptions extends HeartbeatOptions {
+  /** Ends the connection (session and socket) after a timeout. */
+  drop: () => void;
+}
+
+/**
+ * The same heartbeat for a tunnel that runs HTTP/2 directly on the socket (no WebSocket
+ * to ping): an HTTP/2 PING every `intervalMs`, and a drop after `timeoutMs` without
+ * hearing anything. "Anything" is a PING ack, a PING from the peer, or any byte read from
+ * the socket (its `bytesRead` moved since the last tick), so a long transfer whose acks
+ * queue behind data is never mistaken for silence. Stops when the session closes.
+ */
+export function startSessionHeartbeat(
+  session: Http2Session,
+  socket: { readonly bytesRead: number },
+  options: SessionHeartbeatOptions,
+): void {
+  let lastHeard = Date.now();
+  let lastBytesRead = socket.bytesRead;
+  const heard = function heard(): void {
+    lastHeard = Date.now();
+  };
+  const acked = function acked(err: Error | null): void {
+    if (err) return;
+    heard();
+    options.onPong?.();
+  };
+  session.on('ping', heard);
+
+  const timer = setInterval(function sessionHeartbeatTick() {
+    if (session.destroyed) {
+      clearInterval(timer);
+      return;
+    }
+    const bytesRead = socket.bytesRead;
+    if (bytesRead !== lastBytesRead) {
+      lastBytesRead = bytesRead;
+      heard();
+    }
+    if (Date.now() - lastHeard >= options.timeoutMs) {
+      clearInterval(timer);
+      options.onTimeout?.();
+      options.drop();
+      return;
+    }
+    if (session.closed) return;
+    try {
+      // False (not sent) when too many pings are unanswered: the timeout will decide.
+      session.ping(acked);
+    } catch {
+      // The session is closing; the next tick sees it destroyed.
+    }
+  }, options.intervalMs);
+  timer.unref();
+
+  session.once('close', function stopSessionHeartbeat() {
+    clearInterval(timer);
+    session.off('ping', heard);
   });
 }

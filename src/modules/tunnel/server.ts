@@ -1,6 +1,7 @@
 /**
  * The server half of the tunnel (DESIGN §5): accepts agent WebSockets, runs HTTP/2 over
- * them as the client, keeps the registry of live connections and sends requests to agent
+ * them as the client (directly on the socket when the agent offers `kubegate-tunnel-h2`,
+ * else inside WebSocket frames), keeps the registry of live connections and sends requests to agent
  * pods. This is the module's whole server-side surface.
  */
 import { EventEmitter } from 'node:events';
@@ -14,7 +15,7 @@ import {
   HEARTBEAT_TIMEOUT_MS,
   WS_MAX_PAYLOAD_BYTES,
 } from './defaults.js';
-import { ServerConnection, type ConnectionInfo } from './server_connection.js';
+import { ServerConnection, type ConnectionInfo, type ServerCarrier } from './server_connection.js';
 import { ConnectionRegistry } from './server_registry.js';
 import {
   agentInfoFromHeaders,
@@ -23,7 +24,7 @@ import {
   type AgentIdentity,
   type Authenticate,
 } from './server_accept.js';
-import type { AgentInfo } from './shared.js';
+import { TUNNEL_H2_SUBPROTOCOL, webSocketAccept, type AgentInfo } from './shared.js';
 import { startInfoRefresh } from './server_info.js';
 import {
   sendRequest,
@@ -54,6 +55,11 @@ export interface TunnelServerDeps {
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
   agentInfoRefreshMs?: number;
+  /**
+   * Select the `kubegate-tunnel-h2` subprotocol when an agent offers it (HTTP/2 directly
+   * on the socket after the 101). Default true; false keeps every agent on WebSocket frames.
+   */
+  rawTransport?: boolean;
 }
 
 export interface TunnelServerEvents {
@@ -122,6 +128,9 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
     perMessageDeflate: false,
     maxPayload: WS_MAX_PAYLOAD_BYTES,
     skipUTF8Validation: true,
+    // Framed connections select no subprotocol (`ws` would echo the first one offered,
+    // and an agent that offered `kubegate-tunnel-h2` would then stop sending frames).
+    handleProtocols: () => false,
   });
   #closed = false;
 
@@ -146,9 +155,14 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
           return;
         }
         if (socket.destroyed) return;
+        const info = agentInfoFromHeaders(req);
+        if (this.#deps.rawTransport !== false && offersRawTransport(req)) {
+          this.#acceptRaw(req, socket, head, result.identity, info);
+          return;
+        }
         this.#wss.handleUpgrade(req, socket, head, (ws) => {
           if (this.#closed) ws.close(1001, 'the server is shutting down');
-          else this.adopt(ws, result.identity, agentInfoFromHeaders(req));
+          else this.adopt(ws, result.identity, info);
         });
       },
       (err: unknown) => {
@@ -158,13 +172,46 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
     );
   }
 
+  /**
+   * Completes the WebSocket handshake selecting `kubegate-tunnel-h2`, then runs HTTP/2 on
+   * the socket itself: no WebSocket framing, no JavaScript stream between http2 and the
+   * socket's native handle.
+   */
+  #acceptRaw(req: IncomingMessage, socket: Duplex, head: Buffer, identity: AgentIdentity, info: AgentInfo): void {
+    const key = String(req.headers['sec-websocket-key']);
+    const response = [
+      'HTTP/1.1 101 Switching Protocols',
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Accept: ${webSocketAccept(key)}`,
+      `Sec-WebSocket-Protocol: ${TUNNEL_H2_SUBPROTOCOL}`,
+      '',
+      '',
+    ].join('\r\n');
+    const tcp = socket as Duplex & { setNoDelay?(noDelay: boolean): void; setTimeout?(ms: number): void };
+    tcp.setTimeout?.(0);
+    tcp.setNoDelay?.(true);
+    // http2 takes the socket's handle once the 101 is written, so nothing can interleave.
+    socket.write(response, (err) => {
+      if (err || socket.destroyed || this.#closed) {
+        socket.destroy();
+        return;
+      }
+      this.#adoptCarrier({ kind: 'h2', socket, head }, identity, info);
+    });
+  }
+
   adopt(ws: WebSocket, identity: AgentIdentity, info: AgentInfo): ConnectionInfo {
     if (this.#closed) {
       ws.close(1001, 'the server is shutting down');
       throw new KubegateError('unavailable', 'the server is shutting down');
     }
+    return this.#adoptCarrier({ kind: 'websocket', ws }, identity, info);
+  }
+
+  #adoptCarrier(carrier: ServerCarrier, identity: AgentIdentity, info: AgentInfo): ConnectionInfo {
     const conn = new ServerConnection(
-      ws,
+      carrier,
       identity,
       info,
       {
@@ -175,7 +222,7 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
     );
     this.#registry.add(conn);
     const log = this.#logger.child({ agentId: conn.agentId, connectionId: conn.connectionId });
-    log.info({ tokenId: conn.tokenId, ...conn.info }, 'agent connected');
+    log.info({ tokenId: conn.tokenId, transport: conn.transport, ...conn.info }, 'agent connected');
     conn.onClosed((reason) => {
       this.#registry.remove(conn);
       log.info({ reason }, 'agent disconnected');
@@ -239,6 +286,24 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
   }
 }
 
-/** RFC 6455 close codes the agent maps to its log message. */
+/**
+ * Whether an upgrade request is a well-formed WebSocket handshake that offers
+ * `kubegate-tunnel-h2`. Anything malformed goes to `ws`, which answers it as it always did.
+ */
+function offersRawTransport(req: IncomingMessage): boolean {
+  const offered = req.headers['sec-websocket-protocol'];
+  if (typeof offered !== 'string' || !offered.split(',').some((p) => p.trim() === TUNNEL_H2_SUBPROTOCOL)) return false;
+  const key = req.headers['sec-websocket-key'];
+  const version = req.headers['sec-websocket-version'];
+  return (
+    req.method === 'GET' &&
+    (req.headers.upgrade ?? '').toLowerCase() === 'websocket' &&
+    typeof key === 'string' &&
+    /^[+/0-9A-Za-z]{22}==$/.test(key) &&
+    (version === '13' || version === '8')
+  );
+}
+
+/** RFC 6455 close codes the agent maps to its log message (on an h2 carrier: in the GOAWAY). */
 const CLOSE_CODE_POLICY = 1008;
 const CLOSE_CODE_GOING_AWAY = 1001;

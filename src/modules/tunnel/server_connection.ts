@@ -1,10 +1,19 @@
 import http2 from 'node:http2';
 import { randomInt } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { WebSocketDuplex } from './stream.js';
-import { startHeartbeat } from './heartbeat.js';
-import { HTTP2_SESSION_OPTIONS, widenConnectionWindow, type AgentInfo } from './shared.js';
+import { startHeartbeat, startSessionHeartbeat } from './heartbeat.js';
+import {
+  decodeCloseReason,
+  encodeCloseReason,
+  HTTP2_SESSION_OPTIONS,
+  truncateUtf8,
+  widenConnectionWindow,
+  type AgentInfo,
+  type TunnelCarrierKind,
+} from './shared.js';
 
 /** One live agent connection as the rest of the server sees it (a snapshot). */
 export interface ConnectionInfo extends AgentInfo {
@@ -15,7 +24,16 @@ export interface ConnectionInfo extends AgentInfo {
   connectedAt: Date;
   /** Last time the agent answered a heartbeat or sent data. */
   lastSeenAt: Date;
+  /** `h2`: HTTP/2 directly on the socket (negotiated); `websocket`: inside WebSocket frames. */
+  transport: TunnelCarrierKind;
 }
+
+/**
+ * What a connection's HTTP/2 runs on: an open WebSocket (frames), or the upgraded socket
+ * itself once the agent's `kubegate-tunnel-h2` subprotocol was selected (`head`: bytes
+ * read past the handshake).
+ */
+export type ServerCarrier = { kind: 'websocket'; ws: WebSocket } | { kind: 'h2'; socket: Duplex & { bytesRead?: number }; head: Buffer };
 
 export interface ConnectionTimers {
   heartbeatIntervalMs: number;
@@ -23,9 +41,10 @@ export interface ConnectionTimers {
 }
 
 /**
- * The server's end of one agent connection: the WebSocket, the HTTP/2 client session that
- * runs over it (the server is the HTTP/2 client) and the agent's reported info.
- * `onClosed` fires exactly once, whichever side or failure ends the connection.
+ * The server's end of one agent connection: the carrier (WebSocket or raw socket), the
+ * HTTP/2 client session that runs over it (the server is the HTTP/2 client) and the
+ * agent's reported info. `onClosed` fires exactly once, whichever side or failure ends
+ * the connection.
  */
 export class ServerConnection {
   readonly connectionId = randomInt(1, 2 ** 48 - 1);
@@ -33,50 +52,94 @@ export class ServerConnection {
   readonly tokenId: number;
   readonly connectedAt = new Date();
   readonly session: http2.ClientHttp2Session;
+  readonly transport: TunnelCarrierKind;
   info: AgentInfo;
   lastSeenAt = new Date();
   /** Streams in flight: the load the registry balances on. */
   activeStreams = 0;
   closed = false;
-  readonly #ws: WebSocket;
+  readonly #carrier: ServerCarrier;
   readonly #closedListeners: Array<(reason: string) => void> = [];
   /** Set when this side decided to close, so the socket's close code does not override it. */
   #closeReason: string | undefined;
+  /** h2 carrier: why the agent said it closed (its GOAWAY), or how its session failed. */
+  #peerReason: string | undefined;
 
   constructor(
-    ws: WebSocket,
+    carrier: ServerCarrier,
     identity: { agentId: number; tokenId: number },
     info: AgentInfo,
     timers: ConnectionTimers,
     logger: Logger,
   ) {
-    this.#ws = ws;
+    this.#carrier = carrier;
+    this.transport = carrier.kind;
     this.agentId = identity.agentId;
     this.tokenId = identity.tokenId;
     this.info = info;
     // Built synchronously on the open socket: bytes the agent sends right after the
     // handshake must find their reader.
-    const duplex = new WebSocketDuplex(ws);
+    let socket: Duplex;
+    if (carrier.kind === 'websocket') {
+      socket = new WebSocketDuplex(carrier.ws);
+    } else {
+      socket = carrier.socket;
+      // Bytes read past the 101: http2 reads what the socket already buffered first.
+      if (carrier.head.length > 0) socket.unshift(carrier.head);
+    }
     this.session = http2.connect('http://agent.kubegate.invalid', {
       ...HTTP2_SESSION_OPTIONS,
       createConnection: function tunnelSocket() {
-        return duplex;
+        return socket;
       },
     });
     this.session.on('connect', () => widenConnectionWindow(this.session));
     this.session.on('error', (err) => {
+      this.#peerReason ??= `the HTTP/2 session failed: ${err.message}`;
       logger.debug({ err, connectionId: this.connectionId }, 'tunnel HTTP/2 session error');
     });
-    this.session.on('close', () => this.close('the HTTP/2 session ended'));
-    ws.on('close', (code: number, why: Buffer) => this.#finish(this.#closeReason ?? describePeerClose(code, why.toString())));
-    startHeartbeat(ws, {
+    const onPong = (): void => {
+      this.lastSeenAt = new Date();
+    };
+    const onTimeout = (): void => {
+      this.#closeReason = 'the agent missed its heartbeats';
+    };
+    if (carrier.kind === 'websocket') {
+      const ws = carrier.ws;
+      this.session.on('close', () => this.close('the HTTP/2 session ended'));
+      ws.on('close', (code: number, why: Buffer) => this.#finish(this.#closeReason ?? describePeerClose(code, why.toString())));
+      startHeartbeat(ws, { intervalMs: timers.heartbeatIntervalMs, timeoutMs: timers.heartbeatTimeoutMs, onPong, onTimeout });
+      return;
+    }
+    const raw = carrier.socket;
+    this.session.on('goaway', (code: number, _lastStreamId: number, data?: Buffer) => {
+      const close = decodeCloseReason(data);
+      this.#peerReason ??= close
+        ? describePeerClose(close.code, close.reason)
+        : code === http2.constants.NGHTTP2_NO_ERROR
+          ? 'the agent closed the connection'
+          : `the agent ended the HTTP/2 session (error ${code})`;
+    });
+    const ended = (): void => {
+      if (!raw.destroyed) raw.destroy();
+      this.#finish(this.#closeReason ?? this.#peerReason ?? 'the connection was lost');
+    };
+    this.session.on('close', ended);
+    raw.on('close', ended);
+    // The HTTP server's sockets are half-open capable and http2 does not watch for the
+    // agent's FIN: without this a vanished agent would be noticed only by the heartbeat.
+    // (Resumed after http2 has read what the socket buffered: `head`.)
+    raw.on('end', () => raw.destroy());
+    setImmediate(() => raw.resume());
+    raw.on('error', (err) => logger.debug({ err, connectionId: this.connectionId }, 'tunnel socket error'));
+    startSessionHeartbeat(this.session, { get bytesRead() { return raw.bytesRead ?? 0; } }, {
       intervalMs: timers.heartbeatIntervalMs,
       timeoutMs: timers.heartbeatTimeoutMs,
-      onPong: () => {
-        this.lastSeenAt = new Date();
-      },
-      onTimeout: () => {
-        this.#closeReason = 'the agent missed its heartbeats';
+      onPong,
+      onTimeout,
+      drop: () => {
+        this.session.destroy();
+        raw.destroy();
       },
     });
   }
@@ -88,6 +151,7 @@ export class ServerConnection {
       tokenId: this.tokenId,
       connectedAt: this.connectedAt,
       lastSeenAt: this.lastSeenAt,
+      transport: this.transport,
       ...this.info,
     };
   }
@@ -96,15 +160,28 @@ export class ServerConnection {
     this.#closedListeners.push(listener);
   }
 
-  /** Ends the connection; in-flight streams fail with `TunnelRequestError`. */
+  /**
+   * Ends the connection; in-flight streams fail with `TunnelRequestError`. `code` is the
+   * WebSocket close code (1008 policy, 1001 going away): over frames it is the close
+   * frame's, on an h2 carrier it travels with the reason in the GOAWAY's opaque data.
+   */
   close(reason: string, code = 1000): void {
     if (this.closed) return;
     this.#closeReason = reason;
-    // The WebSocket close goes first so that the agent learns why (its log shows it).
-    if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING) {
-      this.#ws.close(code, truncateUtf8(reason, 120));
-      // A peer that does not answer the close handshake must not keep the socket alive.
-      setTimeout(() => this.#ws.terminate(), 5_000).unref();
+    const carrier = this.#carrier;
+    // The close (or GOAWAY) goes first so that the agent learns why (its log shows it).
+    if (carrier.kind === 'websocket') {
+      const ws = carrier.ws;
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) {
+        ws.close(code, truncateUtf8(reason, 120));
+        // A peer that does not answer the close handshake must not keep the socket alive.
+        setTimeout(() => ws.terminate(), 5_000).unref();
+      }
+    } else if (!this.session.destroyed) {
+      this.session.goaway(http2.constants.NGHTTP2_NO_ERROR, 0, encodeCloseReason(code, reason));
+      // Sends what is queued (the GOAWAY first), then ends the socket.
+      this.session.destroy();
+      setTimeout(() => carrier.socket.destroy(), 5_000).unref();
     }
     this.#finish(reason);
   }
@@ -115,12 +192,6 @@ export class ServerConnection {
     if (!this.session.destroyed) this.session.destroy();
     for (const listener of this.#closedListeners) listener(reason);
   }
-}
-
-/** Close reasons are limited to 123 bytes by RFC 6455. */
-function truncateUtf8(text: string, maxBytes: number): string {
-  const bytes = Buffer.from(text);
-  return bytes.length <= maxBytes ? text : bytes.subarray(0, maxBytes).toString().replace(/\uFFFD$/, '');
 }
 
 function describePeerClose(code: number, why: string): string {

@@ -3,6 +3,7 @@
  * and the HTTP/2 settings. No server or agent logic lives here, so both halves may import
  * it.
  */
+import { createHash } from 'node:crypto';
 import type { Settings } from 'node:http2';
 import {
   HTTP2_CONNECTION_WINDOW_BYTES,
@@ -85,4 +86,49 @@ export const HTTP2_SESSION_OPTIONS = {
  */
 export function widenConnectionWindow(session: { setLocalWindowSize(size: number): void }): void {
   session.setLocalWindowSize(HTTP2_CONNECTION_WINDOW_BYTES);
+}
+
+/**
+ * The WebSocket subprotocol an agent offers when it can run HTTP/2 directly on the
+ * upgraded TLS/TCP connection. A server that selects it in its `101` stops speaking
+ * WebSocket on that connection: after the handshake both ends run HTTP/2 (same reversed
+ * roles, same settings) on the socket itself. A server that does not select it (or a
+ * client that does not offer it) keeps HTTP/2 inside WebSocket binary frames.
+ */
+export const TUNNEL_H2_SUBPROTOCOL = 'kubegate-tunnel-h2';
+
+/** Which carrier a tunnel connection runs on: HTTP/2 on the socket, or inside WebSocket frames. */
+export type TunnelCarrierKind = 'h2' | 'websocket';
+
+const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+/** `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key` (RFC 6455 §4.2.2). */
+export function webSocketAccept(key: string): string {
+  return createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+}
+
+/**
+ * Why a raw HTTP/2 tunnel is closed, carried as a GOAWAY's opaque data. The encoding is a
+ * WebSocket close frame's payload (RFC 6455 §5.5.1: a 2-byte close code, then the UTF-8
+ * reason), so both transports give the same close code and reason to the same log
+ * wording. Reasons are truncated to 120 bytes, as for WebSocket close frames.
+ */
+export function encodeCloseReason(code: number, reason: string): Buffer {
+  const text = Buffer.from(truncateUtf8(reason, 120));
+  const out = Buffer.alloc(2 + text.length);
+  out.writeUInt16BE(code, 0);
+  text.copy(out, 2);
+  return out;
+}
+
+/** The close code and reason of a GOAWAY's opaque data; undefined when it carries none. */
+export function decodeCloseReason(data: Buffer | undefined): { code: number; reason: string } | undefined {
+  if (!data || data.length < 2) return undefined;
+  return { code: data.readUInt16BE(0), reason: data.subarray(2).toString('utf8') };
+}
+
+/** `text` cut to at most `maxBytes` of UTF-8, never in the middle of a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text);
+  return bytes.length <= maxBytes ? text : bytes.subarray(0, maxBytes).toString().replace(/\uFFFD$/, '');
 }

@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { createTunnelServer, type TunnelServer, type TunnelServerDeps, TUNNEL_PATH } from './server.js';
 import { runTunnelAgent, type TunnelAgentOptions } from './agent.js';
+import type { TunnelCarrierKind } from './shared.js';
 
 /** A logger whose lines the test can read. */
 export function memoryLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {
@@ -48,6 +49,7 @@ export async function startTestServer(
     ...(deps.heartbeatIntervalMs ? { heartbeatIntervalMs: deps.heartbeatIntervalMs } : {}),
     ...(deps.heartbeatTimeoutMs ? { heartbeatTimeoutMs: deps.heartbeatTimeoutMs } : {}),
     ...(deps.agentInfoRefreshMs ? { agentInfoRefreshMs: deps.agentInfoRefreshMs } : {}),
+    ...(deps.rawTransport !== undefined ? { rawTransport: deps.rawTransport } : {}),
   });
   const server = deps.tls ? https.createServer({ key: deps.tls.key, cert: deps.tls.cert }) : http.createServer();
   server.on('request', (_req, res) => {
@@ -200,6 +202,86 @@ export async function startRelay(targetPort: number): Promise<{ port: number; fr
         a.destroy();
         b.destroy();
       }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** One way to run the tunnel, for tests that must hold on every transport. */
+export interface TransportCase {
+  name: string;
+  /** The carrier the server must report for the agent's connection. */
+  expected: TunnelCarrierKind;
+  server: Partial<TunnelServerDeps>;
+  agent: Partial<TunnelAgentOptions>;
+}
+
+export const TRANSPORT_CASES: readonly TransportCase[] = [
+  { name: 'HTTP/2 on the socket (negotiated)', expected: 'h2', server: {}, agent: { transport: 'auto' } },
+  { name: 'WebSocket frames (--tunnel-transport websocket)', expected: 'websocket', server: {}, agent: { transport: 'websocket' } },
+  { name: 'WebSocket frames (the server declines h2)', expected: 'websocket', server: { rawTransport: false }, agent: { transport: 'auto' } },
+];
+
+/**
+ * A TCP relay like a proxy that understands WebSocket: it passes the HTTP handshake, then
+ * checks that each direction starts with a WebSocket frame header (RSV bits clear, a
+ * known opcode) and cuts the connection when not. HTTP/2 bytes after the 101 do not pass.
+ */
+export async function startFrameCheckingRelay(targetPort: number): Promise<{ port: number; cut: () => number; close(): Promise<void> }> {
+  let cuts = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer(function relay(client) {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+      s.on('close', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    const direction = (from: net.Socket, to: net.Socket): void => {
+      let buffered = Buffer.alloc(0);
+      let state: 'headers' | 'first-frame' | 'open' = 'headers';
+      from.on('data', (chunk: Buffer) => {
+        if (state === 'open') {
+          to.write(chunk);
+          return;
+        }
+        buffered = Buffer.concat([buffered, chunk]);
+        if (state === 'headers') {
+          const end = buffered.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          to.write(buffered.subarray(0, end + 4));
+          buffered = buffered.subarray(end + 4);
+          state = 'first-frame';
+        }
+        if (buffered.length === 0) return;
+        const first = buffered[0]!;
+        const opcode = first & 0x0f;
+        if ((first & 0x70) !== 0 || ![0x1, 0x2, 0x8, 0x9, 0xa].includes(opcode)) {
+          cuts++;
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+        state = 'open';
+        to.write(buffered);
+      });
+    };
+    direction(client, upstream);
+    direction(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut: () => cuts,
+    async close() {
+      for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

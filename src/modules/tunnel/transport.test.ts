@@ -5,13 +5,24 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { memoryLogger, startConnectProxy, startTestAgent, startTestServer, waitFor } from './testing.js';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { memoryLogger, startConnectProxy, startTestAgent, startTestServer, TRANSPORT_CASES, waitFor, type TransportCase } from './testing.js';
 import { proxyFromEnvironment } from './agent.js';
 
 async function text(body: Readable): Promise<string> {
   let out = '';
   for await (const chunk of body) out += String(chunk);
   return out;
+}
+
+/** Runs a test once per transport (HTTP/2 on the socket, WebSocket frames), named after it. */
+function testEachTransport(name: string, fn: (transport: TransportCase) => Promise<void>): void {
+  for (const transport of TRANSPORT_CASES) test(`${name} [${transport.name}]`, () => fn(transport));
+}
+
+/** `/big`: 3 MiB of text; anything else: `ok`. */
+function bigOrOk(req: Http2ServerRequest, res: Http2ServerResponse): void {
+  res.end(req.url === '/big' ? 'x'.repeat(3 * 1024 * 1024) : 'ok');
 }
 
 let dir: string;
@@ -34,16 +45,17 @@ before(() => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('wss with a private CA: trusted with the CA, refused with a clear reason without it', async () => {
-  const server = await startTestServer({ tls });
+testEachTransport('wss with a private CA: trusted with the CA, refused with a clear reason without it', async (transport) => {
+  const server = await startTestServer({ ...transport.server, tls });
   assert.ok(server.url.startsWith('wss://'));
   const log = memoryLogger();
-  const untrusting = startTestAgent({ kasAddress: server.url, logger: log.logger });
+  const untrusting = startTestAgent({ ...transport.agent, kasAddress: server.url, logger: log.logger });
   try {
     await waitFor(() => /TLS handshake with 127\.0\.0\.1:\d+ failed: .*--kas-ca-cert-file/.test(log.text()), 'the TLS failure to be logged');
     await untrusting.stop();
-    const agent = startTestAgent({ kasAddress: server.url, caCert: ca });
+    const agent = startTestAgent({ ...transport.agent, kasAddress: server.url, caCert: ca });
     await waitFor(() => server.tunnel.isConnected(1), 'the TLS connection');
+    assert.equal(server.tunnel.connections(1)[0]!.transport, transport.expected);
     const res = await server.tunnel.request(1, { method: 'GET', path: '/' });
     assert.equal(await text(res.body), 'ok');
     await agent.stop();
@@ -53,20 +65,24 @@ test('wss with a private CA: trusted with the CA, refused with a clear reason wi
   }
 });
 
-test('through an HTTP CONNECT proxy, plain and TLS', async () => {
+testEachTransport('through an HTTP CONNECT proxy, plain and TLS', async (transport) => {
   const proxy = await startConnectProxy();
-  const plain = await startTestServer();
-  const secure = await startTestServer({ tls });
+  const plain = await startTestServer(transport.server);
+  const secure = await startTestServer({ ...transport.server, tls });
   const agents = [
-    startTestAgent({ kasAddress: plain.url, proxy: proxy.url }),
-    startTestAgent({ kasAddress: secure.url, proxy: proxy.url, caCert: ca }),
+    startTestAgent({ ...transport.agent, kasAddress: plain.url, proxy: proxy.url, handler: bigOrOk }),
+    startTestAgent({ ...transport.agent, kasAddress: secure.url, proxy: proxy.url, caCert: ca, handler: bigOrOk }),
   ];
   try {
     await waitFor(() => plain.tunnel.isConnected(1) && secure.tunnel.isConnected(1), 'both connections');
     assert.deepEqual(proxy.targets.sort(), [`127.0.0.1:${plain.port}`, `127.0.0.1:${secure.port}`].sort());
     for (const server of [plain, secure]) {
+      assert.equal(server.tunnel.connections(1)[0]!.transport, transport.expected);
       const res = await server.tunnel.request(1, { method: 'GET', path: '/' });
       assert.equal(await text(res.body), 'ok');
+      // A bulk body too: on h2 the proxy relays HTTP/2 frames directly.
+      const big = await server.tunnel.request(1, { method: 'GET', path: '/big' });
+      assert.equal((await text(big.body)).length, 3 * 1024 * 1024);
     }
   } finally {
     await Promise.all(agents.map((a) => a.stop()));
@@ -97,16 +113,17 @@ test('the proxy comes from HTTPS_PROXY / HTTP_PROXY / NO_PROXY in either case', 
   }
 });
 
-test('the agent uses HTTP_PROXY from the environment for a ws:// address when no proxy is given', async () => {
+testEachTransport('the agent uses HTTP_PROXY from the environment for a ws:// address when no proxy is given', async (transport) => {
   const proxy = await startConnectProxy();
-  const server = await startTestServer();
+  const server = await startTestServer(transport.server);
   const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
   process.env.HTTP_PROXY = proxy.url;
   delete process.env.NO_PROXY;
   delete process.env.no_proxy;
-  const agent = startTestAgent({ kasAddress: server.url, proxy: undefined });
+  const agent = startTestAgent({ ...transport.agent, kasAddress: server.url, proxy: undefined });
   try {
     await waitFor(() => server.tunnel.isConnected(1), 'the proxied connection');
+    assert.equal(server.tunnel.connections(1)[0]!.transport, transport.expected);
     assert.deepEqual(proxy.targets, [`127.0.0.1:${server.port}`]);
   } finally {
     for (const [k, v] of Object.entries(saved)) {
