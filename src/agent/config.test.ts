@@ -48,3 +48,10 @@ test('a flag wins over its variable', () => {
   const config = agentConfig({ kasAddress: KAS }, { KUBEGATE_AGENT_TOKEN: 'x', KUBEGATE_KAS_ADDRESS: 'ws://other/-/kubernetes-agent/' });
   assert.equal(config.kasAddress, KAS);
 });
+
+test('the tunnel transport: auto by default, websocket from the flag or KUBEGATE_TUNNEL_TRANSPORT, anything else refused', () => {
+  assert.equal(agentConfig({ kasAddress: KAS }, { KUBEGATE_AGENT_TOKEN: 'x' }).tunnelTransport, 'auto');
+  assert.equal(agentConfig({ kasAddress: KAS }, { KUBEGATE_AGENT_TOKEN: 'x', KUBEGATE_TUNNEL_TRANSPORT: 'websocket' }).tunnelTransport, 'websocket');
+  assert.equal(agentConfig({ kasAddress: KAS, tunnelTransport: 'auto' }, { KUBEGATE_AGENT_TOKEN: 'x', KUBEGATE_TUNNEL_TRANSPORT: 'websocket' }).tunnelTransport, 'auto');
+  assert.throws(() => agentConfig({ kasAddress: KAS, tunnelTransport: 'h2' }, { KUBEGATE_AGENT_TOKEN: 'x' }), /--tunnel-transport must be auto or websocket, not "h2"/);
+});

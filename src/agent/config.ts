@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseListen } from '../lib/listen.js';
+import { TUNNEL_TRANSPORTS, type TunnelTransport } from '../modules/tunnel/agent.js';
 
 export interface AgentFlags {
   kasAddress?: string | undefined;
@@ -13,6 +14,7 @@ export interface AgentFlags {
   kasCaCertFile?: string | undefined;
   kubeconfig?: string | undefined;
   observabilityListen?: string | undefined;
+  tunnelTransport?: string | undefined;
 }
 
 export interface AgentConfig {
@@ -23,6 +25,8 @@ export interface AgentConfig {
   observability: { host: string; port: number } | undefined;
   podName: string;
   podNamespace: string;
+  /** `auto` (HTTP/2 on the socket when the server agrees) or `websocket` (always frames). */
+  tunnelTransport: TunnelTransport;
 }
 
 export class AgentConfigError extends Error {
@@ -81,6 +85,11 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
     throw new AgentConfigError(`--observability-listen must be HOST:PORT, not "${observabilityListen}"`);
   }
 
+  const transport = flags.tunnelTransport ?? (env.KUBEGATE_TUNNEL_TRANSPORT || 'auto');
+  if (!(TUNNEL_TRANSPORTS as readonly string[]).includes(transport)) {
+    throw new AgentConfigError(`--tunnel-transport must be ${TUNNEL_TRANSPORTS.join(' or ')}, not "${transport}"`);
+  }
+
   return {
     kasAddress: url.toString(),
     token,
@@ -89,5 +98,6 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
     observability,
     podName: env.POD_NAME || hostname(),
     podNamespace: env.POD_NAMESPACE || 'default',
+    tunnelTransport: transport as TunnelTransport,
   };
 }

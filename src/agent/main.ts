@@ -52,6 +52,7 @@ export async function runAgent(config: AgentConfig, signal: AbortSignal, logger:
         kasAddress: config.kasAddress,
         token: config.token,
         ...(config.caCert ? { caCert: config.caCert } : {}),
+        transport: config.tunnelTransport,
         handler: createKubeProxyHandler(kube, logger),
         info,
         logger,

@@ -10,6 +10,12 @@ export function agentCommand(): Command {
     .addOption(new Option('--kas-ca-cert-file <file>', 'extra CA certificate (PEM) for the server\'s certificate').env('KUBEGATE_KAS_CA_CERT_FILE'))
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig to reach the cluster from outside it; in a pod the ServiceAccount is used').env('KUBECONFIG'))
     .addOption(new Option('--observability-listen <host:port>', '/liveness, /readiness and /metrics (default 127.0.0.1:8080 in a pod)').env('KUBEGATE_OBSERVABILITY_LISTEN'))
+    .addOption(
+      new Option('--tunnel-transport <mode>', 'auto: HTTP/2 directly on the connection when the server agrees, WebSocket frames otherwise (and after a failure); websocket: always WebSocket frames (for proxies that read WebSocket frames)')
+        .choices(['auto', 'websocket'])
+        .default('auto')
+        .env('KUBEGATE_TUNNEL_TRANSPORT'),
+    )
     .addHelpText('after', '\nEnvironment:\n  POD_NAME, POD_NAMESPACE           reported to the server (defaults: host name, "default")\n  HTTPS_PROXY, HTTP_PROXY, NO_PROXY  used to reach the server (any case)')
     .action(async function startAgent(flags) {
       const config = agentConfig(flags);

@@ -73,8 +73,9 @@ test('two agent processes with one token make two connections; revoking the toke
   const server = await startTestServer();
   try {
     const { projectId, agentId, tokenId, token } = await registerAgent(server, 'staging');
+    // One on each tunnel transport: HTTP/2 on the socket (the default) and WebSocket frames.
     const a = await startAgent({ serverUrl: server.url, token, sim, podName: 'pod-a' });
-    const b = await startAgent({ serverUrl: server.url, token, sim, podName: 'pod-b' });
+    const b = await startAgent({ serverUrl: server.url, token, sim, podName: 'pod-b', env: { KUBEGATE_TUNNEL_TRANSPORT: 'websocket' } });
     agents.push(a, b);
     const both = await eventually(async () => {
       const list = await connections(server, projectId, agentId);
@@ -89,7 +90,13 @@ test('two agent processes with one token make two connections; revoking the toke
     const revoked = await server.api('DELETE', `/projects/${projectId}/cluster_agents/${agentId}/tokens/${tokenId}`);
     assert.equal(revoked.status, 204);
     await eventually(async () => ((await connections(server, projectId, agentId)).length === 0 ? true : undefined), 5_000, 'connections closed after revocation');
-    // Reconnect attempts are refused, and the agent's log says why.
+    assert.equal((await a.waitForLog((l) => l.msg === 'connected to the server')).transport, 'h2');
+    assert.equal((await b.waitForLog((l) => l.msg === 'connected to the server')).transport, 'websocket');
+    // Both learn why they were cut (GOAWAY data on h2, a close frame on WebSocket)…
+    for (const agent of [a, b]) {
+      await agent.waitForLog((l) => l.msg === 'tunnel connection closed: the server closed the connection: the agent token was revoked', 10_000);
+    }
+    // …and reconnect attempts are refused, and the agent's log says why.
     await a.waitForLog((l) => typeof l.msg === 'string' && /the agent token was revoked/.test(l.msg) && /cannot connect/.test(l.msg), 20_000);
     const after = await server.api('GET', `/projects/${projectId}/cluster_agents/${agentId}/tokens/${tokenId}`);
     assert.equal(after.body.status, 'revoked');
