@@ -1,7 +1,9 @@
 /**
  * The things `bench/tunnel.ts` measures, each started on loopback in this process: raw
- * TCP, HTTP/2 over raw TCP, the tunnel, and the first prototype of the tunnel
- * (`ws.createWebSocketStream` with Node's default HTTP/2 settings), kept as the "before".
+ * TCP, HTTP/2 over raw TCP, the tunnel on each of its transports (HTTP/2 directly on the
+ * socket, negotiated; HTTP/2 inside WebSocket frames), and the first prototype of the
+ * tunnel (`ws.createWebSocketStream` with Node's default HTTP/2 settings), kept as the
+ * "before".
  */
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -95,21 +97,34 @@ export async function startHttp2Tcp(): Promise<HttpTarget> {
 }
 
 /**
- * The tunnel as shipped: `createTunnelServer` behind an `http.Server`, `runTunnelAgent`
- * serving the handler. `masked` forces random WebSocket masking (the `ws://` default);
- * otherwise frames go unmasked as they do over `wss://`.
+ * How the tunnel runs: `h2` is the default (`--tunnel-transport auto` against this
+ * server: HTTP/2 directly on the socket); `websocket` is HTTP/2 inside unmasked WebSocket
+ * frames (`--tunnel-transport websocket` over `wss://`); `masked` forces random masking
+ * (the `ws://` default for frames).
  */
-export async function startTunnel(masked: boolean): Promise<HttpTarget> {
+export type TunnelVariant = 'h2' | 'websocket' | 'masked';
+
+const TUNNEL_VARIANT_NAMES: Record<TunnelVariant, string> = {
+  h2: 'tunnel, HTTP/2 on the socket',
+  websocket: 'tunnel, WebSocket frames',
+  masked: 'tunnel, masked frames (ws:// default)',
+};
+
+/** The tunnel: `createTunnelServer` behind an `http.Server`, `runTunnelAgent` serving the handler. */
+export async function startTunnel(variant: TunnelVariant): Promise<HttpTarget> {
   const server = await startTestServer();
   const agent = startTestAgent({
     kasAddress: server.url,
     handler: benchHandler,
-    unmaskedFrames: !masked,
+    transport: variant === 'h2' ? 'auto' : 'websocket',
+    unmaskedFrames: variant !== 'masked',
     logger: pino({ level: 'silent' }),
   });
   await waitFor(() => server.tunnel.isConnected(1), 'the bench agent to connect');
+  const transport = server.tunnel.connections(1)[0]!.transport;
+  if (transport !== (variant === 'h2' ? 'h2' : 'websocket')) throw new Error(`the bench tunnel runs on ${transport}, not ${variant}`);
   return {
-    name: masked ? 'tunnel, masked frames (ws:// default)' : 'tunnel',
+    name: TUNNEL_VARIANT_NAMES[variant],
     async get(path) {
       return (await server.tunnel.request(1, { method: 'GET', path })).body;
     },

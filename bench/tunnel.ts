@@ -36,7 +36,7 @@ export interface TargetFigures {
 export interface TunnelBenchResult {
   options: Required<TunnelBenchOptions>;
   rawTcpMibPerSec: number;
-  /** HTTP/2 over TCP first (the baseline), then the tunnel, then the extras. */
+  /** HTTP/2 over TCP first (the baseline), then the tunnel (HTTP/2 on the socket, then WebSocket frames), then the extras. */
   targets: TargetFigures[];
 }
 
@@ -52,8 +52,8 @@ const DEFAULTS: Required<TunnelBenchOptions> = {
 export async function benchTunnel(options: TunnelBenchOptions = {}): Promise<TunnelBenchResult> {
   const o = { ...DEFAULTS, ...options };
   const size = o.sizeMiB * 1024 * 1024;
-  const targets: HttpTarget[] = [await startHttp2Tcp(), await startTunnel(false)];
-  if (o.extraTargets) targets.push(await startTunnel(true), await startPrototype());
+  const targets: HttpTarget[] = [await startHttp2Tcp(), await startTunnel('h2'), await startTunnel('websocket')];
+  if (o.extraTargets) targets.push(await startTunnel('masked'), await startPrototype());
   try {
     for (const target of targets) await warmUp(target);
     const raw: number[] = [];
@@ -143,7 +143,7 @@ export function formatTunnelBench(result: TunnelBenchResult): string {
   const o = result.options;
   const lines = [
     `tunnel benchmark: ${o.sizeMiB} MiB body, ${o.concurrency} concurrent x ${o.requests} requests, ${o.latencySamples} latency samples; medians of ${o.repeats} runs`,
-    `  raw TCP                               ${fmt(result.rawTcpMibPerSec)} MiB/s   (baseline for MiB/s)`,
+    `  ${'raw TCP'.padEnd(36)}  ${fmt(result.rawTcpMibPerSec)} MiB/s   (baseline for MiB/s)`,
     `  ${base.name.padEnd(36)}  ${fmt(base.mibPerSec)} MiB/s = ${ratio(base.mibPerSec, result.rawTcpMibPerSec)} raw TCP; ` +
       `${fmt(base.requestsPerSec)} req/s; p50 ${base.p50Ms.toFixed(3)} ms, p99 ${base.p99Ms.toFixed(3)} ms   (baseline for the rest)`,
   ];
