@@ -178,6 +178,12 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
    * socket's native handle.
    */
   #acceptRaw(req: IncomingMessage, socket: Duplex, head: Buffer, identity: AgentIdentity, info: AgentInfo): void {
+    if (this.#closed) {
+      // Before the 101: a raw session that dies before HTTP/2 starts would make the agent
+      // give up on raw mode for good.
+      refuseUpgrade(socket, { status: 503, message: 'the server is shutting down; the agent will reconnect' });
+      return;
+    }
     const key = String(req.headers['sec-websocket-key']);
     const response = [
       'HTTP/1.1 101 Switching Protocols',
