@@ -44,7 +44,7 @@ export function createAgentHttp2Server(
   });
   server.on('session', function tunedSession(session) {
     session.on('connect', () => widenConnectionWindow(session));
-    // Session errors surface as the WebSocket closing; the serve loop logs that once.
+    // Session errors surface as the connection closing; the serve loop logs that once.
     session.on('error', ignore);
   });
   // No idle timeout: the server decides when a connection is no longer wanted.
