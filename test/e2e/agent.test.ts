@@ -83,6 +83,8 @@ test('two agent processes with one token make two connections; revoking the toke
     }, 20_000, 'two connections');
     assert.deepEqual(both.map((c) => c.pod_name).sort(), ['pod-a', 'pod-b']);
     assert.notEqual(both[0]!.connection_id, both[1]!.connection_id);
+    // The API says which transport each connection runs on.
+    assert.deepEqual(Object.fromEntries(both.map((c) => [c.pod_name, c.tunnel_transport])), { 'pod-a': 'h2', 'pod-b': 'websocket' });
 
     const tokenBefore = await server.api('GET', `/projects/${projectId}/cluster_agents/${agentId}/tokens/${tokenId}`);
     assert.ok(tokenBefore.body.last_used_at, 'last_used_at is set once the token was used');

@@ -22,6 +22,8 @@ export interface AgentConnectionView {
   version: string;
   commit: string;
   kubernetesVersion: string;
+  /** `h2`: HTTP/2 on the socket; `websocket`: inside WebSocket frames (fallback or old agent). */
+  transport: 'h2' | 'websocket';
 }
 
 export interface ConfigurationView {
@@ -98,6 +100,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         version: c.version,
         commit: c.commit,
         kubernetes_version: c.kubernetesVersion,
+        tunnel_transport: c.transport,
       })),
       configuration: await deps.configuration(agent.id),
       warnings: versionWarnings(VERSION.version, connections.map((c) => c.version)),
