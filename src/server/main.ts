@@ -7,9 +7,12 @@ import { createKubegateServer, DRAIN_TIMEOUT_MS } from './app.js';
 import type { ServerConfig } from './config.js';
 import { wireModules } from './modules.js';
 import { VERSION } from '../lib/version.js';
+import { installLeanAsyncResourceBind } from '../lib/node_fixes.js';
 
 export async function runServer(config: ServerConfig): Promise<void> {
   const logger = createLogger('kubegate-server');
+  // Every proxied request is an HTTP/2 stream to an agent; see node_fixes.ts.
+  installLeanAsyncResourceBind();
   const app = await createKubegateServer(config, logger);
   const modules = await wireModules(app, logger);
   const root = await app.services.identity.ensureRoot(config.rootToken);
