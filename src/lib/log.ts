@@ -41,7 +41,10 @@ export function createLogger(name: string, options: LogOptions = {}): Logger {
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination ?? pino.destination({ fd: 1, sync: false }),
+    // Synchronous writes: a line is out before the call returns, so a crash loses no audit
+    // line, and no thread-pool round trip per line (measured: a little more proxied
+    // requests/s than asynchronous writes). stdout is a file or a container runtime's pipe.
+    options.destination ?? pino.destination({ fd: 1, sync: true }),
   );
 }
 
