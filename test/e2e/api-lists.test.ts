@@ -1,6 +1,7 @@
 /**
  * Lists through the REST API: GitLab's page/per_page with the X-* pagination headers,
- * and environments with GitLab's slugs and tiers.
+ * environments with GitLab's slugs and tiers, and the display names (`full_name`,
+ * `name_with_namespace`) made of names, not paths, on single items and on lists.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -125,5 +126,76 @@ describe('environments', () => {
     const res = await server.api('GET', `/projects/${projectId}/environments?per_page=4`);
     assert.equal(res.body.length, 4);
     assert.equal(headers(res).total, String(cases.length));
+  });
+});
+
+// Last: the groups made here would change the totals the pagination tests expect.
+describe('display names are made of names, not paths, as in GitLab', () => {
+  type Group = { id: number; full_path: string; full_name: string };
+  type Project = { id: number; path_with_namespace: string; name_with_namespace: string };
+  let platform: Group;
+  let clusters: Group;
+
+  before(async () => {
+    platform = (await server.api('POST', '/groups', { name: 'Platform Team', path: 'platform' })).body;
+    clusters = (await server.api('POST', '/groups', { name: 'Clusters', path: 'clusters', parent_id: platform.id })).body;
+    for (const [name, path] of [['Prod (EU)', 'prod-eu'], ['Staging Area', 'staging']]) {
+      assert.equal((await server.api('POST', '/groups', { name, path, parent_id: clusters.id })).status, 201);
+    }
+  });
+
+  it('a nested group: the names of its ancestors and its own, root first', async () => {
+    assert.equal(platform.full_name, 'Platform Team');
+    assert.equal(clusters.full_name, 'Platform Team / Clusters');
+    assert.equal(clusters.full_path, 'platform/clusters');
+    const read = await server.api('GET', `/groups/${encodeURIComponent('platform/clusters')}`);
+    assert.equal(read.body.full_name, 'Platform Team / Clusters');
+  });
+
+  it('lists: every group of a page gets its own full name', async () => {
+    const all = await server.api('GET', '/groups?per_page=100');
+    const byPath = new Map((all.body as Group[]).map((g) => [g.full_path, g.full_name]));
+    assert.equal(byPath.get('lists'), 'Lists');
+    assert.equal(byPath.get('lists/g7'), 'Lists / G7');
+    assert.equal(byPath.get('platform'), 'Platform Team');
+    assert.equal(byPath.get('platform/clusters'), 'Platform Team / Clusters');
+    assert.equal(byPath.get('platform/clusters/prod-eu'), 'Platform Team / Clusters / Prod (EU)');
+    assert.equal(byPath.get('platform/clusters/staging'), 'Platform Team / Clusters / Staging Area');
+    const subgroups = await server.api('GET', `/groups/${clusters.id}/subgroups`);
+    assert.deepEqual(
+      (subgroups.body as Group[]).map((g) => g.full_name),
+      ['Platform Team / Clusters / Prod (EU)', 'Platform Team / Clusters / Staging Area'],
+    );
+  });
+
+  it("a project: its namespace's full name, ' / ', its name; the same in every list", async () => {
+    const created = await server.api('POST', '/projects', { name: 'Cluster Config', path: 'config', namespace_id: clusters.id });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.path_with_namespace, 'platform/clusters/config');
+    assert.equal(created.body.name_with_namespace, 'Platform Team / Clusters / Cluster Config');
+    const deep = await server.api('POST', '/projects', { name: 'EU Apps', path: 'apps', namespace_id: (await server.api('GET', `/groups/${encodeURIComponent('platform/clusters/prod-eu')}`)).body.id });
+    assert.equal(deep.body.name_with_namespace, 'Platform Team / Clusters / Prod (EU) / EU Apps');
+    const read = await server.api('GET', `/projects/${encodeURIComponent('platform/clusters/config')}`);
+    assert.equal(read.body.name_with_namespace, 'Platform Team / Clusters / Cluster Config');
+
+    const all = await server.api('GET', '/projects?per_page=100');
+    const byPath = new Map((all.body as Project[]).map((p) => [p.path_with_namespace, p.name_with_namespace]));
+    assert.equal(byPath.get('platform/clusters/config'), 'Platform Team / Clusters / Cluster Config');
+    assert.equal(byPath.get('platform/clusters/prod-eu/apps'), 'Platform Team / Clusters / Prod (EU) / EU Apps');
+    assert.equal(byPath.get('lists/deploy'), 'Lists / deploy');
+    const inGroup = await server.api('GET', `/groups/${clusters.id}/projects`);
+    assert.deepEqual((inGroup.body as Project[]).map((p) => p.name_with_namespace), ['Platform Team / Clusters / Cluster Config']);
+  });
+
+  it("a project in a user's namespace: the user's name, ' / ', its name", async () => {
+    const user = await server.api('POST', '/users', { username: 'jdoe', name: 'Jane Doe' });
+    assert.equal(user.status, 201);
+    const token = (await server.api('POST', `/users/${user.body.id}/personal_access_tokens`, { name: 't', scopes: ['api'] })).body.token;
+    const created = await server.api.as(token)('POST', '/projects', { name: 'My Notes', path: 'notes' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.path_with_namespace, 'jdoe/notes');
+    assert.equal(created.body.name_with_namespace, 'Jane Doe / My Notes');
+    const read = await server.api('GET', `/projects/${created.body.id}`);
+    assert.equal(read.body.name_with_namespace, 'Jane Doe / My Notes');
   });
 });

@@ -19,13 +19,14 @@ const newGroup = z.object({
 
 export const newMember = z.object({ user_id: intLike, access_level: intLike });
 
-export function groupJson(group: Namespace, externalUrl: string) {
+/** `fullName`: the names of the group's ancestors and its own, root first, joined by ` / ` (GroupService#fullNames). */
+export function groupJson(group: Namespace, fullName: string, externalUrl: string) {
   return {
     id: group.id,
     name: group.name,
     path: group.path,
     full_path: group.full_path,
-    full_name: group.full_path.split('/').join(' / '),
+    full_name: fullName,
     description: group.description,
     visibility: group.visibility,
     parent_id: group.parent_id,
@@ -48,26 +49,33 @@ export interface GroupRouteDeps {
 
 export function registerGroupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
   const { groups, members, policy, externalUrl } = deps;
+  /** Renders a page of groups; their full names take one query for the whole page. */
+  const render = async (list: readonly Namespace[]) => {
+    const names = await groups.fullNames(list);
+    return list.map((g) => groupJson(g, names.get(g.id)!, externalUrl()));
+  };
 
   app.post('/api/v4/groups', async function createGroup(request, reply) {
     const body = parse(newGroup, request.body);
     const group = await groups.create(request.actor, body);
-    return reply.status(201).send(groupJson(group, externalUrl()));
+    const [json] = await render([group]);
+    return reply.status(201).send(json);
   });
 
   app.get('/api/v4/groups', async function listGroups(request, reply) {
     const all = await groups.listVisible(request.actor);
-    return paginate(reply, request.query, all).map((g) => groupJson(g, externalUrl()));
+    return render(paginate(reply, request.query, all));
   });
 
   app.get<{ Params: { id: string } }>('/api/v4/groups/:id', async function getGroup(request) {
-    return groupJson(await groups.findVisible(request.actor, request.params.id), externalUrl());
+    const [json] = await render([await groups.findVisible(request.actor, request.params.id)]);
+    return json;
   });
 
   app.get<{ Params: { id: string } }>('/api/v4/groups/:id/subgroups', async function listSubgroups(request, reply) {
     const group = await groups.findVisible(request.actor, request.params.id);
     const children = await groups.listVisible(request.actor, { parentId: group.id });
-    return paginate(reply, request.query, children).map((g) => groupJson(g, externalUrl()));
+    return render(paginate(reply, request.query, children));
   });
 
   app.post<{ Params: { id: string } }>('/api/v4/groups/:id/members', async function addGroupMember(request, reply) {

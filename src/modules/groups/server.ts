@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { MAX_INT } from '../../lib/validate.js';
 import type { Database, Namespace, Visibility } from '../../store/schema.js';
 import { now, transaction } from '../../store/db.js';
+import { namespaceFullNames } from '../../store/full_names.js';
 import { badRequest, forbidden, notFound, unauthorized } from '../../lib/errors.js';
 import type { Actor } from '../identity/server.js';
 import type { Policy } from '../identity/policy.js';
@@ -92,6 +93,11 @@ export class GroupService {
     if (actor.user?.admin) return all;
     const scope = await this.policy.visibilityScope(actor.user);
     return all.filter((row) => scope.canSeeGroup(row));
+  }
+
+  /** GitLab's `full_name` of each group (its ancestors' names and its own), by id, in one query for any number. */
+  fullNames(groups: readonly Namespace[]): Promise<Map<number, string>> {
+    return namespaceFullNames(this.db, groups);
   }
 
   async requireAccess(actor: Actor, group: Namespace, level: number, action: string): Promise<void> {

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Environment, Namespace, Project, ProtectedBranch } from '../../store/schema.js';
+import type { Environment, Project, ProtectedBranch } from '../../store/schema.js';
 import { intLike, parse } from '../../lib/validate.js';
 import { paginate } from '../../lib/http.js';
 import { badRequest, notFound, unauthorized } from '../../lib/errors.js';
-import type { ProjectService } from './server.js';
+import { nameWithNamespace, type NamespaceWithName, type ProjectService } from './server.js';
 import type { GroupService } from '../groups/server.js';
 import type { MemberService } from '../identity/members.js';
 import type { Policy } from '../identity/policy.js';
@@ -28,11 +28,11 @@ const newEnvironment = z.object({
   external_url: z.string().optional(),
 });
 
-export function projectJson(project: Project, namespace: Namespace, externalUrl: string) {
+export function projectJson(project: Project, { namespace, fullName }: NamespaceWithName, externalUrl: string) {
   return {
     id: project.id,
     name: project.name,
-    name_with_namespace: `${namespace.full_path.split('/').join(' / ')} / ${project.name}`,
+    name_with_namespace: nameWithNamespace(project, fullName),
     path: project.path,
     path_with_namespace: project.full_path,
     description: project.description,
@@ -68,7 +68,12 @@ type WithId = { Params: { id: string } };
 
 export function registerProjectRoutes(app: FastifyInstance, deps: ProjectRouteDeps): void {
   const { projects, members, policy, externalUrl } = deps;
-  const render = async (p: Project) => projectJson(p, await projects.namespaceOf(p), externalUrl());
+  /** Renders a page of projects; their namespaces and full names take two queries for the whole page. */
+  const renderAll = async (list: readonly Project[]) => {
+    const namespaces = await projects.namespacesOf(list);
+    return list.map((p) => projectJson(p, namespaces.get(p.namespace_id)!, externalUrl()));
+  };
+  const render = async (p: Project) => (await renderAll([p]))[0]!;
 
   app.post('/api/v4/projects', async function createProject(request, reply) {
     const body = parse(newProject, request.body);
@@ -78,7 +83,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ProjectRouteDe
 
   app.get('/api/v4/projects', async function listProjects(request, reply) {
     const page = paginate(reply, request.query, await projects.listVisible(request.actor));
-    return Promise.all(page.map(render));
+    return renderAll(page);
   });
 
   app.get<WithId>('/api/v4/projects/:id', async function getProject(request) {
@@ -88,7 +93,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ProjectRouteDe
   app.get<WithId>('/api/v4/groups/:id/projects', async function listGroupProjects(request, reply) {
     const group = await deps.groups.findVisible(request.actor, request.params.id);
     const inGroup = await projects.listVisible(request.actor, { namespaceId: group.id });
-    return Promise.all(paginate(reply, request.query, inGroup).map(render));
+    return renderAll(paginate(reply, request.query, inGroup));
   });
 
   app.post<WithId>('/api/v4/projects/:id/members', async function addProjectMember(request, reply) {

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { MAX_INT } from '../../lib/validate.js';
 import type { Database, Environment, EnvironmentTier, Namespace, Project, ProtectedBranch, Visibility } from '../../store/schema.js';
 import { isUniqueViolation, now, transaction } from '../../store/db.js';
+import { namespaceFullNames } from '../../store/full_names.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../lib/errors.js';
 import type { Actor } from '../identity/server.js';
 import type { Policy } from '../identity/policy.js';
@@ -169,8 +170,23 @@ export class ProjectService {
     return this.db.updateTable('projects').set({ default_branch: branch }).where('id', '=', projectId).returningAll().executeTakeFirstOrThrow();
   }
 
-  async namespaceOf(project: Project): Promise<Namespace> {
-    return this.db.selectFrom('namespaces').selectAll().where('id', '=', project.namespace_id).executeTakeFirstOrThrow();
+  /**
+   * The namespace of each project and its full name (GitLab's `name_with_namespace` is
+   * that, ` / `, the project's name), by namespace id: two queries for any number of
+   * projects, not one per project.
+   */
+  async namespacesOf(list: readonly Project[]): Promise<Map<number, NamespaceWithName>> {
+    const ids = [...new Set(list.map((p) => p.namespace_id))];
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.selectFrom('namespaces').selectAll().where('id', 'in', ids).execute();
+    const names = await namespaceFullNames(this.db, rows);
+    return new Map(rows.map((ns) => [ns.id, { namespace: ns, fullName: names.get(ns.id)! }]));
+  }
+
+  /** GitLab's `name_with_namespace` of one project: its namespace's full name, ` / `, its name. */
+  async nameWithNamespace(project: Project): Promise<string> {
+    const { fullName } = (await this.namespacesOf([project])).get(project.namespace_id)!;
+    return nameWithNamespace(project, fullName);
   }
 
   // ── protected branches ──────────────────────────────────────────────────────────
@@ -249,6 +265,16 @@ export class ProjectService {
       throw err;
     }
   }
+}
+
+export interface NamespaceWithName {
+  namespace: Namespace;
+  /** The names of the namespace's ancestors and its own, root first, joined by ` / `. */
+  fullName: string;
+}
+
+export function nameWithNamespace(project: Project, namespaceFullName: string): string {
+  return `${namespaceFullName} / ${project.name}`;
 }
 
 function capitalize(s: string): string {
