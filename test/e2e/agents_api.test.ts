@@ -28,6 +28,7 @@ test('registering an agent answers GitLab\'s shape', async () => {
   assert.equal(res.body.name, 'shape');
   assert.equal(res.body.config_project.id, projectId);
   assert.equal(res.body.config_project.path_with_namespace, 'infra/agents');
+  assert.equal(res.body.config_project.name_with_namespace, 'Infra / agents', 'names, not paths');
   assert.equal(res.body.created_by_user_id, 1);
   assert.ok(Date.parse(res.body.created_at));
   assert.deepEqual(res.body.connections, []);
@@ -36,6 +37,23 @@ test('registering an agent answers GitLab\'s shape', async () => {
   assert.equal(list.status, 200);
   assert.ok(list.body.some((a: { name: string }) => a.name === 'shape'));
   assert.equal(list.headers.get('x-total'), String(list.body.length));
+});
+
+test("the config project's name_with_namespace is made of names, not paths, on every read", async () => {
+  const team = await server.api('POST', '/groups', { name: 'Platform Team', path: 'platform' });
+  const sub = await server.api('POST', '/groups', { name: 'Clusters', path: 'clusters', parent_id: team.body.id });
+  const project = await server.api('POST', '/projects', { name: 'Cluster Config', path: 'config', namespace_id: sub.body.id });
+  assert.equal(project.status, 201);
+  const expected = 'Platform Team / Clusters / Cluster Config';
+  const first = await server.api('POST', `/projects/${project.body.id}/cluster_agents`, { name: 'prod' });
+  assert.equal(first.status, 201);
+  assert.equal(first.body.config_project.name_with_namespace, expected);
+  assert.equal(first.body.config_project.path_with_namespace, 'platform/clusters/config');
+  await server.api('POST', `/projects/${project.body.id}/cluster_agents`, { name: 'staging' });
+  const one = await server.api('GET', `/projects/${encodeURIComponent('platform/clusters/config')}/cluster_agents/${first.body.id}`);
+  assert.equal(one.body.config_project.name_with_namespace, expected);
+  const list = await server.api('GET', `/projects/${project.body.id}/cluster_agents`);
+  assert.deepEqual(list.body.map((a: { config_project: { name_with_namespace: string } }) => a.config_project.name_with_namespace), [expected, expected]);
 });
 
 const NAME_RULES: Array<[string, unknown, RegExp]> = [

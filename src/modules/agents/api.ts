@@ -53,12 +53,13 @@ const newToken = z.object({
   description: z.string().max(1024, 'is too long (maximum is 1024 characters)').optional(),
 });
 
-function configProjectJson(p: Project) {
+/** `nameWithNamespace`: ProjectService#nameWithNamespace of `p` (names, not paths). */
+function configProjectJson(p: Project, nameWithNamespace: string) {
   return {
     id: p.id,
     description: p.description,
     name: p.name,
-    name_with_namespace: p.full_path.split('/').join(' / '),
+    name_with_namespace: nameWithNamespace,
     path: p.path,
     path_with_namespace: p.full_path,
     created_at: p.created_at,
@@ -84,12 +85,17 @@ type TokenParams = { Params: { id: string; agent_id: string; token_id: string } 
 export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps): void {
   const { agents, projects } = deps;
 
-  async function agentJson(agent: Agent, project: Project) {
+  /** The agents' configuration project as they show it: once per request, however many agents. */
+  async function configProjectView(project: Project) {
+    return configProjectJson(project, await projects.nameWithNamespace(project));
+  }
+
+  async function agentJson(agent: Agent, configProject: ReturnType<typeof configProjectJson>) {
     const connections = await deps.connections(agent.id);
     return {
       id: agent.id,
       name: agent.name,
-      config_project: configProjectJson(project),
+      config_project: configProject,
       created_at: agent.created_at,
       created_by_user_id: agent.created_by_user_id,
       connections: connections.map((c) => ({
@@ -119,12 +125,14 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   app.get<{ Params: { id: string } }>('/api/v4/projects/:id/cluster_agents', async function listAgents(request, reply) {
     const project = await projectFor(request, request.params.id, ACCESS.developer, 'see its agents');
     const page = paginate(reply, request.query, await agents.list(project.id));
-    return Promise.all(page.map((a) => agentJson(a, project)));
+    const configProject = await configProjectView(project);
+    return Promise.all(page.map((a) => agentJson(a, configProject)));
   });
 
   app.get<AgentParams>('/api/v4/projects/:id/cluster_agents/:agent_id', async function getAgent(request) {
     const project = await projectFor(request, request.params.id, ACCESS.developer, 'see its agents');
-    return agentJson(await agents.find(project.id, agentId(request.params)), project);
+    const agent = await agents.find(project.id, agentId(request.params));
+    return agentJson(agent, await configProjectView(project));
   });
 
   app.post<{ Params: { id: string } }>('/api/v4/projects/:id/cluster_agents', async function registerAgent(request, reply) {
@@ -133,7 +141,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     const agent = await agents.register(project, body.name, request.actor.user?.id ?? null);
     await deps.onAgentRegistered(agent);
     request.log.info({ agentId: agent.id, agent: agent.name, project: project.full_path }, 'agent registered');
-    return reply.status(201).send(await agentJson(agent, project));
+    return reply.status(201).send(await agentJson(agent, await configProjectView(project)));
   });
 
   app.delete<AgentParams>('/api/v4/projects/:id/cluster_agents/:agent_id', async function deleteAgent(request, reply) {
