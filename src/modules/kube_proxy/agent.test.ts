@@ -183,3 +183,18 @@ test('a caller that does not read holds back the API, without losing a byte once
   await once(stream, 'end');
   assert.equal(received, 64 * 1024 * 1024);
 });
+
+test('each request acts as its own identity, also when identities alternate', async () => {
+  const { seen, session } = await startFixture((_req, res) => res.end('{}'));
+  const as = (username: string) => encodeIdentity({ kind: 'impersonate', username, groups: ['gitlab:ci_job'], extra: {} });
+  for (const user of ['gitlab:ci_job:1', 'gitlab:ci_job:2', 'gitlab:ci_job:1']) {
+    assert.equal((await answer(request(session, { ':method': 'GET', ':path': '/api/v1/pods', [IDENTITY_HEADER]: as(user) }))).status, 200);
+  }
+  assert.equal((await answer(request(session, { ':method': 'GET', ':path': '/api/v1/pods', [IDENTITY_HEADER]: AS_AGENT }))).status, 200);
+  assert.deepEqual(seen.map((s) => s.headers['impersonate-user']), ['gitlab:ci_job:1', 'gitlab:ci_job:2', 'gitlab:ci_job:1', undefined]);
+  // A malformed identity is refused every time, never taken from an earlier request.
+  for (let i = 0; i < 2; i++) {
+    assert.equal((await answer(request(session, { ':method': 'GET', ':path': '/api/v1/pods', [IDENTITY_HEADER]: 'bm90IGpzb24' }))).status, 403);
+  }
+  assert.equal(seen.length, 4);
+});

@@ -260,7 +260,26 @@ function outgoingHeaders(req: http2.Http2ServerRequest, kube: KubeConnection): h
   // than sent with the agent's own (usually broader) rights.
   const identity = req.headers[IDENTITY_HEADER];
   if (typeof identity !== 'string') throw new Error('the request carries no identity; refusing to act with the agent\'s own rights');
-  Object.assign(out, impersonationHeaders(decodeIdentity(identity)));
+  Object.assign(out, impersonationFor(identity));
   if (kube.bearerToken) out.authorization = `Bearer ${kube.bearerToken()}`;
   return out;
 }
+
+/**
+ * The `Impersonate-*` headers of an encoded identity. A job sends the same identity on
+ * every request, so decoded ones are kept (at most `MAX_CACHED_IDENTITIES`; the header
+ * value is the whole identity, so equal values mean equal headers). Throws on a malformed
+ * identity, which is never cached.
+ */
+function impersonationFor(encoded: string): Record<string, string | string[]> {
+  let headers = identityCache.get(encoded);
+  if (!headers) {
+    headers = impersonationHeaders(decodeIdentity(encoded));
+    if (identityCache.size >= MAX_CACHED_IDENTITIES) identityCache.clear();
+    identityCache.set(encoded, headers);
+  }
+  return headers;
+}
+
+const MAX_CACHED_IDENTITIES = 1_000;
+const identityCache = new Map<string, Record<string, string | string[]>>();
