@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
 import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -8,15 +7,10 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { KubegateError } from '../../lib/errors.js';
 import { serveAcceptedTunnel } from './agent.js';
 import { pino } from 'pino';
-import { memoryLogger, startRelay, startTestAgent, startTestServer, TRANSPORT_CASES, waitFor, type TransportCase } from './testing.js';
+import { memoryLogger, startRelay, startTestAgent, startTestServer, waitFor, bodyText, testEachTransport } from './testing.js';
 import { TunnelRequestError, type AgentIdentity, type ConnectionInfo } from './server.js';
 import type { AgentInfo } from './agent.js';
 
-async function text(body: Readable): Promise<string> {
-  let out = '';
-  for await (const chunk of body) out += String(chunk);
-  return out;
-}
 
 const info = (podName: string): AgentInfo => ({
   version: 'v1.2.3',
@@ -26,10 +20,6 @@ const info = (podName: string): AgentInfo => ({
   kubernetesVersion: 'v1.32.1',
 });
 
-/** Runs a test once per transport (HTTP/2 on the socket, WebSocket frames), named after it. */
-function testEachTransport(name: string, fn: (transport: TransportCase) => Promise<void>): void {
-  for (const transport of TRANSPORT_CASES) test(`${name} [${transport.name}]`, () => fn(transport));
-}
 
 /** Token → identity, as the store would answer; `revoked` tokens answer null. */
 function tokenTable(table: Record<string, AgentIdentity>, revoked = new Set<string>()) {
@@ -66,13 +56,13 @@ test('several pods of one agent connect; requests are spread over them', async (
     const seen = new Set<string>();
     for (let i = 0; i < 10; i++) {
       const res = await server.tunnel.request(1, { method: 'GET', path: '/' });
-      seen.add(await text(res.body));
+      seen.add(await bodyText(res.body));
     }
     assert.deepEqual([...seen].sort(), ['pod-a', 'pod-b']);
 
     const pinned = listed.find((c) => c.podName === 'pod-b')!;
     const res = await server.tunnel.request(1, { method: 'GET', path: '/', connectionId: pinned.connectionId });
-    assert.equal(await text(res.body), 'pod-b');
+    assert.equal(await bodyText(res.body), 'pod-b');
   } finally {
     await Promise.all(pods.map((p) => p.stop()));
     await server.close();
@@ -182,7 +172,7 @@ test('receptive direction: the server dials the agent and adopts the socket', as
   try {
     await waitFor(() => server.tunnel.isConnected(5), 'the adopted connection');
     const res = await server.tunnel.request(5, { method: 'GET', path: '/' });
-    assert.equal(await text(res.body), 'receptive');
+    assert.equal(await bodyText(res.body), 'receptive');
     assert.equal(server.tunnel.connections(5)[0]!.podName, 'recv');
   } finally {
     stop.abort();
@@ -231,7 +221,7 @@ testEachTransport('the agent reconnects after the server restarts', async (trans
     server = await startTestServer({ ...transport.server, port });
     await waitFor(() => server.tunnel.isConnected(1), 'the reconnection');
     const res = await server.tunnel.request(1, { method: 'GET', path: '/' });
-    assert.equal(await text(res.body), 'ok');
+    assert.equal(await bodyText(res.body), 'ok');
   } finally {
     await agent.stop();
     await server.close();
@@ -343,7 +333,7 @@ function rawUpgrade(port: number, authorization: string | undefined): Promise<{ 
       },
     });
     req.on('response', (res) => {
-      text(res).then((body) => resolve({ status: res.statusCode ?? 0, body }), reject);
+      bodyText(res).then((body) => resolve({ status: res.statusCode ?? 0, body }), reject);
     });
     req.on('upgrade', () => reject(new Error('the upgrade was accepted')));
     req.on('error', reject);

@@ -9,21 +9,11 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import WebSocket, { createWebSocketStream } from 'ws';
-import { memoryLogger, startFrameCheckingRelay, startTestAgent, startTestServer, TRANSPORT_CASES, waitFor, type TransportCase } from './testing.js';
+import { memoryLogger, startFrameCheckingRelay, startTestAgent, startTestServer, TRANSPORT_CASES, waitFor, bodyText, testEachTransport } from './testing.js';
 import { TUNNEL_H2_SUBPROTOCOL, webSocketAccept } from './shared.js';
 
-async function text(body: Readable): Promise<string> {
-  let out = '';
-  for await (const chunk of body) out += String(chunk);
-  return out;
-}
 
-/** Runs a test once per transport (HTTP/2 on the socket, WebSocket frames), named after it. */
-function testEachTransport(name: string, fn: (transport: TransportCase) => Promise<void>): void {
-  for (const transport of TRANSPORT_CASES) test(`${name} [${transport.name}]`, () => fn(transport));
-}
 
 const FALLBACK_WARNING = /using WebSocket frames from now on\. Set --tunnel-transport websocket \(KUBEGATE_TUNNEL_TRANSPORT=websocket\)/;
 
@@ -60,7 +50,7 @@ test('the server selects kubegate-tunnel-h2 when it is offered, and HTTP/2 then 
     await waitFor(() => server.tunnel.isConnected(1), 'the raw connection');
     assert.equal(server.tunnel.connections(1)[0]!.transport, 'h2');
     const res = await server.tunnel.request(1, { method: 'GET', path: '/' });
-    assert.equal(await text(res.body), 'raw agent');
+    assert.equal(await bodyText(res.body), 'raw agent');
   } finally {
     upgraded.socket.destroy();
     await server.close();
@@ -77,7 +67,7 @@ test('a plain ws client that offers no subprotocol still runs HTTP/2 inside WebS
     assert.equal(ws.protocol, '');
     assert.equal(server.tunnel.connections(1)[0]!.transport, 'websocket');
     const res = await server.tunnel.request(1, { method: 'GET', path: '/' });
-    assert.equal(await text(res.body), 'framed agent');
+    assert.equal(await bodyText(res.body), 'framed agent');
   } finally {
     ws.terminate();
     await server.close();
@@ -99,7 +89,7 @@ test('the agent offers the subprotocol in auto mode only; a server that declines
       assert.deepEqual(connected.map((l) => l.transport), [transport.expected], transport.name);
       assert.doesNotMatch(log.text(), FALLBACK_WARNING, transport.name);
       const res = await server.tunnel.request(1, { method: 'GET', path: '/' });
-      assert.equal(await text(res.body), 'ok');
+      assert.equal(await bodyText(res.body), 'ok');
     } finally {
       await agent.stop();
       await server.close();
@@ -119,7 +109,7 @@ test('after a raw session fails before the server\'s SETTINGS, the agent warns o
     assert.equal(warnings.length, 1, log.text());
     assert.equal(warnings[0]!.level, 40);
     const res = await server.tunnel.request(1, { method: 'GET', path: '/' });
-    assert.equal(await text(res.body), 'ok');
+    assert.equal(await bodyText(res.body), 'ok');
 
     // The next dials do not try raw again.
     server.tunnel.closeAgentConnections(1);
@@ -146,7 +136,7 @@ test('a raw connection that ends after the server\'s SETTINGS is no reason to fa
   try {
     await waitFor(() => server.tunnel.isConnected(1), 'the connection');
     // The server's SETTINGS have arrived once a request went through.
-    await text((await server.tunnel.request(1, { method: 'GET', path: '/' })).body);
+    await bodyText((await server.tunnel.request(1, { method: 'GET', path: '/' })).body);
     server.tunnel.closeAgentConnections(1);
     await waitFor(() => log.lines().filter((l) => l.msg === 'connected to the server').length === 2, 'the reconnection');
     await waitFor(() => server.tunnel.isConnected(1), 'the reconnection on the server');

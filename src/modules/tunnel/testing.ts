@@ -6,7 +6,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
+import { test } from 'node:test';
 import { pino, type Logger } from 'pino';
 import { createTunnelServer, type TunnelServer, type TunnelServerDeps, TUNNEL_PATH } from './server.js';
 import { runTunnelAgent, type TunnelAgentOptions } from './agent.js';
@@ -221,6 +222,18 @@ export const TRANSPORT_CASES: readonly TransportCase[] = [
   { name: 'WebSocket frames (--tunnel-transport websocket)', expected: 'websocket', server: {}, agent: { transport: 'websocket' } },
   { name: 'WebSocket frames (the server declines h2)', expected: 'websocket', server: { rawTransport: false }, agent: { transport: 'auto' } },
 ];
+
+/** Runs a test once per transport (HTTP/2 on the socket, WebSocket frames), named after it. */
+export function testEachTransport(name: string, fn: (transport: TransportCase) => Promise<void>): void {
+  for (const transport of TRANSPORT_CASES) test(`${name} [${transport.name}]`, () => fn(transport));
+}
+
+/** A response body read to its end, as text. */
+export async function bodyText(body: Readable): Promise<string> {
+  let out = '';
+  for await (const chunk of body) out += String(chunk);
+  return out;
+}
 
 /**
  * A TCP relay like a proxy that understands WebSocket: it passes the HTTP handshake, then

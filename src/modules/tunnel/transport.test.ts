@@ -4,21 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { memoryLogger, startConnectProxy, startTestAgent, startTestServer, TRANSPORT_CASES, waitFor, type TransportCase } from './testing.js';
+import { memoryLogger, startConnectProxy, startTestAgent, startTestServer, waitFor, bodyText, testEachTransport } from './testing.js';
 import { proxyFromEnvironment } from './agent.js';
 
-async function text(body: Readable): Promise<string> {
-  let out = '';
-  for await (const chunk of body) out += String(chunk);
-  return out;
-}
 
-/** Runs a test once per transport (HTTP/2 on the socket, WebSocket frames), named after it. */
-function testEachTransport(name: string, fn: (transport: TransportCase) => Promise<void>): void {
-  for (const transport of TRANSPORT_CASES) test(`${name} [${transport.name}]`, () => fn(transport));
-}
 
 /** `/big`: 3 MiB of text; anything else: `ok`. */
 function bigOrOk(req: Http2ServerRequest, res: Http2ServerResponse): void {
@@ -57,7 +47,7 @@ testEachTransport('wss with a private CA: trusted with the CA, refused with a cl
     await waitFor(() => server.tunnel.isConnected(1), 'the TLS connection');
     assert.equal(server.tunnel.connections(1)[0]!.transport, transport.expected);
     const res = await server.tunnel.request(1, { method: 'GET', path: '/' });
-    assert.equal(await text(res.body), 'ok');
+    assert.equal(await bodyText(res.body), 'ok');
     await agent.stop();
   } finally {
     await untrusting.stop();
@@ -79,10 +69,10 @@ testEachTransport('through an HTTP CONNECT proxy, plain and TLS', async (transpo
     for (const server of [plain, secure]) {
       assert.equal(server.tunnel.connections(1)[0]!.transport, transport.expected);
       const res = await server.tunnel.request(1, { method: 'GET', path: '/' });
-      assert.equal(await text(res.body), 'ok');
+      assert.equal(await bodyText(res.body), 'ok');
       // A bulk body too: on h2 the proxy relays HTTP/2 frames directly.
       const big = await server.tunnel.request(1, { method: 'GET', path: '/big' });
-      assert.equal((await text(big.body)).length, 3 * 1024 * 1024);
+      assert.equal((await bodyText(big.body)).length, 3 * 1024 * 1024);
     }
   } finally {
     await Promise.all(agents.map((a) => a.stop()));
