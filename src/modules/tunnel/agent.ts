@@ -27,11 +27,15 @@ export { proxyFromEnvironment } from './agent_dial.js';
 
 /**
  * `auto`: offer HTTP/2 directly on the socket (`kubegate-tunnel-h2`) and fall back to
- * WebSocket frames for good when it fails before the server's SETTINGS arrive;
+ * WebSocket frames for good when it fails twice in a row before the server's SETTINGS
+ * arrive (once can be a server that went away right after its 101);
  * `websocket`: never offer it (HTTP/2 always inside WebSocket frames).
  */
 export type TunnelTransport = 'auto' | 'websocket';
 export const TUNNEL_TRANSPORTS: readonly TunnelTransport[] = ['auto', 'websocket'];
+
+/** Raw sessions failing in a row before the server's SETTINGS that make the agent use frames. */
+const RAW_FAILURES_BEFORE_FALLBACK = 2;
 
 /** How long in-flight requests may finish after the agent is told to stop. */
 export const SHUTDOWN_GRACE_MS = 5_000;
@@ -89,8 +93,10 @@ export async function runTunnelAgent(options: TunnelAgentOptions, signal: AbortS
   const resetAfter = options.backoffResetAfterMs ?? RECONNECT_RESET_AFTER_MS;
   const unmasked = options.unmaskedFrames ?? options.kasAddress.toLowerCase().startsWith('wss:');
   let attempt = 0;
-  // Cleared for the rest of the process when a raw connection proved impossible.
+  // Cleared for the rest of the process when raw connections proved impossible.
   let offerH2 = (options.transport ?? 'auto') === 'auto';
+  /** Raw sessions in a row that ended before the server's SETTINGS arrived. */
+  let rawFailures = 0;
   const serveOptions = {
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS,
@@ -131,7 +137,10 @@ export async function runTunnelAgent(options: TunnelAgentOptions, signal: AbortS
       options.onDisconnected?.(reason);
       if (signal.aborted) break;
       logger.warn({ reason }, `tunnel connection closed: ${reason}`);
-      if (typeof result !== 'string' && !result.settingsReceived && offerH2) {
+      if (typeof result !== 'string') rawFailures = result.settingsReceived ? 0 : rawFailures + 1;
+      if (rawFailures === 1 && offerH2) {
+        logger.info({ reason }, 'no HTTP/2 came through on the connection; trying HTTP/2 on the socket once more before falling back to WebSocket frames');
+      } else if (rawFailures >= RAW_FAILURES_BEFORE_FALLBACK && offerH2) {
         offerH2 = false;
         logger.warn(
           { reason },

@@ -97,14 +97,14 @@ test('the agent offers the subprotocol in auto mode only; a server that declines
   }
 });
 
-test('after a raw session fails before the server\'s SETTINGS, the agent warns once and uses WebSocket frames from then on', async () => {
+test('after two raw sessions in a row fail before the server\'s SETTINGS, the agent warns once and uses WebSocket frames from then on', async () => {
   const server = await startTestServer();
   const relay = await startFrameCheckingRelay(server.port);
   const log = memoryLogger();
   const agent = startTestAgent({ kasAddress: `ws://127.0.0.1:${relay.port}/-/kubernetes-agent/`, logger: log.logger, minBackoffMs: 10, maxBackoffMs: 20 });
   try {
     await waitFor(() => server.tunnel.connections(1).some((c) => c.transport === 'websocket'), 'a framed connection through the relay');
-    assert.equal(relay.cut(), 1, 'the relay cut the raw attempt');
+    assert.equal(relay.cut(), 2, 'the relay cut both raw attempts');
     const warnings = log.lines().filter((l) => FALLBACK_WARNING.test(String(l.msg)));
     assert.equal(warnings.length, 1, log.text());
     assert.equal(warnings[0]!.level, 40);
@@ -113,15 +113,34 @@ test('after a raw session fails before the server\'s SETTINGS, the agent warns o
 
     // The next dials do not try raw again.
     server.tunnel.closeAgentConnections(1);
-    await waitFor(() => log.lines().filter((l) => l.msg === 'connected to the server').length === 3, 'the reconnection');
+    await waitFor(() => log.lines().filter((l) => l.msg === 'connected to the server').length === 4, 'the reconnection');
     await waitFor(() => server.tunnel.isConnected(1), 'the reconnection on the server');
     assert.deepEqual(
       log.lines().filter((l) => l.msg === 'connected to the server').map((l) => l.transport),
-      ['h2', 'websocket', 'websocket'],
+      ['h2', 'h2', 'websocket', 'websocket'],
     );
     assert.equal(server.tunnel.connections(1)[0]!.transport, 'websocket');
-    assert.equal(relay.cut(), 1);
+    assert.equal(relay.cut(), 2);
     assert.equal(log.lines().filter((l) => FALLBACK_WARNING.test(String(l.msg))).length, 1);
+  } finally {
+    await agent.stop();
+    await relay.close();
+    await server.close();
+  }
+});
+
+test('one raw session that fails before the server\'s SETTINGS (the server went away after its 101) is no reason to fall back', async () => {
+  const server = await startTestServer();
+  const relay = await startFrameCheckingRelay(server.port, { maxCuts: 1 });
+  const log = memoryLogger();
+  const agent = startTestAgent({ kasAddress: `ws://127.0.0.1:${relay.port}/-/kubernetes-agent/`, logger: log.logger, minBackoffMs: 10, maxBackoffMs: 20 });
+  try {
+    await waitFor(() => server.tunnel.connections(1).some((c) => c.transport === 'h2'), 'a raw connection after the failed one');
+    assert.equal(relay.cut(), 1);
+    assert.equal(await bodyText((await server.tunnel.request(1, { method: 'GET', path: '/' })).body), 'ok');
+    assert.deepEqual(log.lines().filter((l) => l.msg === 'connected to the server').map((l) => l.transport), ['h2', 'h2']);
+    assert.doesNotMatch(log.text(), FALLBACK_WARNING);
+    assert.match(log.text(), /trying HTTP\/2 on the socket once more/);
   } finally {
     await agent.stop();
     await relay.close();
