@@ -8,8 +8,12 @@
  * token, `proxied` calls the server's k8s proxy with a CI job's `ci:<agent id>:<job
  * token>`, the way kubectl in a job does, and `floor` calls the first bare proxy with the
  * direct path's token (passed through unchanged, so the simulator does the same work).
+ *
+ * The server and the agent run what users run: `bin/kubegate.js` over `dist/`, which is
+ * rebuilt from the sources first (`tsconfig.build.json`, a few seconds), so the figures are
+ * always those of the code in the tree and never of a stale build.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -22,7 +26,7 @@ import { Pool } from 'undici';
 import { startKubeApiServer, type KubeApiSimulator } from '../test/kube-apiserver/index.js';
 import { getTlsMaterial } from '../test/kube-apiserver/api/certs.js';
 import { apiClient, type ApiClient } from '../test/helpers/server.js';
-import { CLI, eventually, startAgent, type AgentProcess } from '../test/helpers/agent.js';
+import { eventually, startAgent, type AgentProcess } from '../test/helpers/agent.js';
 import { bindAgentClusterAdmin } from '../test/helpers/ci.js';
 
 const ROOT_TOKEN = 'kgpat-bench-root-token-0123456789';
@@ -62,7 +66,17 @@ export interface SetupOptions {
   profileDir?: string | undefined;
 }
 
+const REPO = join(import.meta.dirname, '..');
+/** `kubegate` as published: the compiled CLI. */
+const KUBEGATE_BIN = join(REPO, 'bin', 'kubegate.js');
+
+/** Compiles `src/` into `dist/` (what `bin/kubegate.js` runs). */
+function buildKubegate(): void {
+  execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO, 'tsconfig.build.json')], { stdio: 'inherit' });
+}
+
 export async function startProxySetup(options: SetupOptions): Promise<ProxySetup> {
+  buildKubegate();
   const dir = await mkdtemp(join(tmpdir(), 'kubegate-bench-proxy-'));
   const cleanups: Array<() => Promise<unknown>> = [async () => rm(dir, { recursive: true, force: true })];
   const close = async (): Promise<void> => {
@@ -88,6 +102,7 @@ export async function startProxySetup(options: SetupOptions): Promise<ProxySetup
       caCertFile: server.caCertFile,
       // Debug logging would put a line per stream on the parent's event loop.
       env: { KUBEGATE_LOG_LEVEL: 'info', ...profileEnv },
+      command: [KUBEGATE_BIN],
     });
     cleanups.push(() => agent.stop());
     await waitForConnection(api, projectId, agentId, agent);
@@ -192,7 +207,7 @@ async function startServerProcess(dir: string, extraEnv: NodeJS.ProcessEnv): Pro
   const logFile = join(dir, 'server.log');
   const log = createWriteStream(logFile);
   await once(log, 'open');
-  const args = ['--import', 'tsx', CLI, 'server', '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'data'), '--tls-cert', join(tlsDir, 'chain.pem'), '--tls-key', join(tlsDir, 'key.pem')];
+  const args = [KUBEGATE_BIN, 'server', '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'data'), '--tls-cert', join(tlsDir, 'chain.pem'), '--tls-key', join(tlsDir, 'key.pem')];
   const child: ChildProcess = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBEGATE_ROOT_TOKEN: ROOT_TOKEN, KUBEGATE_LOG_LEVEL: 'info', ...extraEnv },
     stdio: ['ignore', log, log],
@@ -218,7 +233,7 @@ async function startServerProcess(dir: string, extraEnv: NodeJS.ProcessEnv): Pro
   return { url, caCert: material.caCert, caCertFile: join(tlsDir, 'ca.pem'), certFile: join(tlsDir, 'chain.pem'), keyFile: join(tlsDir, 'key.pem'), logFile, pid: child.pid!, stop };
 }
 
-/** `bench/bare-proxy.ts` in its own process, run like the server (node --import tsx). */
+/** `bench/bare-proxy.ts` in its own process (through tsx; nothing per request goes through its helpers). */
 async function startBareProxy(upstream: string, upstreamCaFile: string, tls: { certFile: string; keyFile: string }, maxSockets: number): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const args = ['--import', 'tsx', join(import.meta.dirname, 'bare-proxy.ts'), '--upstream', upstream, '--upstream-ca', upstreamCaFile, '--cert', tls.certFile, '--key', tls.keyFile, '--max-sockets', String(maxSockets)];
   const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'inherit'] });

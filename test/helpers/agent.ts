@@ -28,6 +28,8 @@ export interface AgentOptions {
   caCertFile?: string;
   extraArgs?: string[];
   env?: NodeJS.ProcessEnv;
+  /** How to run `kubegate` (Node arguments before `agent`); default the sources through tsx. */
+  command?: string[];
 }
 
 /** A kubeconfig for the agent's ServiceAccount in the simulator. */
@@ -42,7 +44,7 @@ export async function agentKubeconfig(sim: KubeApiSimulator): Promise<string> {
 export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
   const kubeconfig = await agentKubeconfig(options.sim);
   const kas = `${options.serverUrl.replace(/^http/, 'ws')}/-/kubernetes-agent/`;
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--kas-address', kas, '--kubeconfig', kubeconfig, ...(options.caCertFile ? ['--kas-ca-cert-file', options.caCertFile] : []), ...(options.extraArgs ?? [])], {
+  const child = spawn(process.execPath, [...(options.command ?? ['--import', 'tsx', CLI]), 'agent', '--kas-address', kas, '--kubeconfig', kubeconfig, ...(options.caCertFile ? ['--kas-ca-cert-file', options.caCertFile] : []), ...(options.extraArgs ?? [])], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
