@@ -213,11 +213,9 @@ async function startServerProcess(dir: string, extraEnv: NodeJS.ProcessEnv): Pro
     stdio: ['ignore', log, log],
   });
   const exited = once(child, 'exit');
+  const stopChild = stopper(child, exited);
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild();
     log.close();
   };
   const api = apiClient(url, ROOT_TOKEN, material.caCert);
@@ -233,17 +231,22 @@ async function startServerProcess(dir: string, extraEnv: NodeJS.ProcessEnv): Pro
   return { url, caCert: material.caCert, caCertFile: join(tlsDir, 'ca.pem'), certFile: join(tlsDir, 'chain.pem'), keyFile: join(tlsDir, 'key.pem'), logFile, pid: child.pid!, stop };
 }
 
-/** `bench/bare-proxy.ts` in its own process (through tsx; nothing per request goes through its helpers). */
-async function startBareProxy(upstream: string, upstreamCaFile: string, tls: { certFile: string; keyFile: string }, maxSockets: number): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const args = ['--import', 'tsx', join(import.meta.dirname, 'bare-proxy.ts'), '--upstream', upstream, '--upstream-ca', upstreamCaFile, '--cert', tls.certFile, '--key', tls.keyFile, '--max-sockets', String(maxSockets)];
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = once(child, 'exit');
-  const stop = async (): Promise<void> => {
+/** Stops a child: SIGTERM, then SIGKILL after 8 s; resolves once it has exited. */
+function stopper(child: ChildProcess, exited: Promise<unknown>): () => Promise<void> {
+  return async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
     await exited;
     clearTimeout(timer);
   };
+}
+
+/** `bench/bare-proxy.ts` in its own process (through tsx; nothing per request goes through its helpers). */
+async function startBareProxy(upstream: string, upstreamCaFile: string, tls: { certFile: string; keyFile: string }, maxSockets: number): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const args = ['--import', 'tsx', join(import.meta.dirname, 'bare-proxy.ts'), '--upstream', upstream, '--upstream-ca', upstreamCaFile, '--cert', tls.certFile, '--key', tls.keyFile, '--max-sockets', String(maxSockets)];
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const stop = stopper(child, exited);
   try {
     const lines = createInterface({ input: child.stdout! });
     const timeout = setTimeout(() => child.kill('SIGKILL'), 30_000);

@@ -134,14 +134,7 @@ export async function startConnectProxy(): Promise<{ url: string; targets: strin
       upstream.pipe(client);
       client.pipe(upstream);
     });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+    linkSockets(sockets, client, upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -236,6 +229,23 @@ export async function bodyText(body: Readable): Promise<string> {
 }
 
 /**
+ * Tracks a relay's two sockets in `sockets` (for `close()`), and destroys both when either
+ * fails or, with `closeTogether`, closes.
+ */
+function linkSockets(sockets: Set<net.Socket>, client: net.Socket, upstream: net.Socket, options: { closeTogether?: boolean } = {}): void {
+  const both = (): void => {
+    client.destroy();
+    upstream.destroy();
+  };
+  for (const s of [client, upstream]) {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', both);
+    if (options.closeTogether) s.on('close', both);
+  }
+}
+
+/**
  * A TCP relay like a proxy that understands WebSocket: it passes the HTTP handshake, then
  * checks that each direction starts with a WebSocket frame header (RSV bits clear, a
  * known opcode) and cuts the connection when not. HTTP/2 bytes after the 101 do not pass.
@@ -247,18 +257,7 @@ export async function startFrameCheckingRelay(targetPort: number, options: { max
   const sockets = new Set<net.Socket>();
   const server = net.createServer(function relay(client) {
     const upstream = net.connect(targetPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-      s.on('close', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+    linkSockets(sockets, client, upstream, { closeTogether: true });
     const direction = (from: net.Socket, to: net.Socket): void => {
       let buffered = Buffer.alloc(0);
       let state: 'headers' | 'first-frame' | 'open' = 'headers';
