@@ -38,7 +38,8 @@ import { KubegateError } from '../../lib/errors.js';
 
 export type { ConnectionInfo } from './server_connection.js';
 export type { AgentIdentity, Authenticate } from './server_accept.js';
-export type { TunnelRequest, TunnelResponse, TunnelUpgradeResponse, RequestHeaders } from './server_request.js';
+export type { TunnelRequest, TunnelResponse, TunnelUpgradeResponse, RequestHeaders, CancelSignal } from './server_request.js';
+export { Cancellation } from './server_request.js';
 export { NoAgentConnectionError, TunnelRequestError, TunnelAbortedError } from './errors.js';
 export type { AgentInfo } from './shared.js';
 export { TUNNEL_PATH } from './defaults.js';
