@@ -8,11 +8,14 @@ import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { Agent, fetch } from 'undici';
 import { KubegateError } from '../lib/errors.js';
+import { fetchProvenCa, isUntrustedCertificate } from '../lib/ca_discovery.js';
 
 export interface CiKubeconfigOptions {
   url?: string | undefined;
   token?: string | undefined;
   caCertFile?: string | undefined;
+  /** Says what the command did on the user's behalf (stderr), e.g. trusting a proven CA. */
+  onNotice?: (message: string) => void;
 }
 
 function usage(message: string): KubegateError {
@@ -32,15 +35,29 @@ export async function fetchJobKubeconfig(options: CiKubeconfigOptions): Promise<
   }
   if (base.protocol !== 'https:' && base.protocol !== 'http:') throw usage(`KUBEGATE_URL must start with https:// (or http://), not ${base.protocol}//.`);
   const target = `${base.toString().replace(/\/+$/, '')}/api/v4/job/kubeconfig`;
-  const dispatcher = options.caCertFile ? new Agent({ connect: { ca: await readCa(options.caCertFile) } }) : undefined;
+  let ca = options.caCertFile ? await readCa(options.caCertFile) : undefined;
   let res;
   try {
-    res = await fetch(target, { headers: { 'JOB-TOKEN': token }, ...(dispatcher ? { dispatcher } : {}) });
+    res = await getWithCa(target, token, ca);
   } catch (err) {
-    throw new KubegateError('unavailable', `cannot reach ${base.origin}: ${describeFetchError(err)}`, { cause: err });
-  } finally {
-    // The kubeconfig is one request; do not keep the process alive for idle sockets.
-    void dispatcher?.close();
+    // A private CA (the server's own, by default): prove it with the job token, then
+    // trust it. Only with no CA given: a given CA that fails is the user's to fix.
+    if (ca !== undefined || base.protocol !== 'https:' || !isUntrustedCertificate(err)) {
+      throw new KubegateError('unavailable', `cannot reach ${base.origin}: ${describeFetchError(err)}`, { cause: err });
+    }
+    let proven;
+    try {
+      proven = await fetchProvenCa(base.toString(), token);
+    } catch (proofErr) {
+      throw new KubegateError('unavailable', `${base.origin} uses a certificate from a CA this machine does not trust, and ${(proofErr as Error).message}; pass the server's CA with --ca-cert-file or KUBEGATE_CA_CERT_FILE`, { cause: proofErr });
+    }
+    options.onNotice?.(`trusting the server's private CA (SHA-256 ${proven.fingerprint}), proven with the job token`);
+    ca = proven.caPem;
+    try {
+      res = await getWithCa(target, token, ca);
+    } catch (retryErr) {
+      throw new KubegateError('unavailable', `cannot reach ${base.origin}: ${describeFetchError(retryErr)}`, { cause: retryErr });
+    }
   }
   const body = await res.text();
   if (res.status === 401) {
@@ -48,6 +65,16 @@ export async function fetchJobKubeconfig(options: CiKubeconfigOptions): Promise<
   }
   if (!res.ok) throw new KubegateError('unavailable', `${target} answered ${res.status}: ${serverMessage(body)}`);
   return body;
+}
+
+async function getWithCa(url: string, token: string, ca: string | undefined) {
+  const dispatcher = ca ? new Agent({ connect: { ca } }) : undefined;
+  try {
+    return await fetch(url, { headers: { 'JOB-TOKEN': token }, ...(dispatcher ? { dispatcher } : {}) });
+  } finally {
+    // The kubeconfig is one request; do not keep the process alive for idle sockets.
+    void dispatcher?.close();
+  }
 }
 
 async function readCa(file: string): Promise<string> {
@@ -106,7 +133,7 @@ export function ciCommand(): Command {
     .addOption(new Option('--ca-cert-file <file>', "CA certificate (PEM) to trust for the server's certificate").env('KUBEGATE_CA_CERT_FILE'))
     .addHelpText('after', '\nEnvironment:\n  CI_JOB_TOKEN  the job token (required)\n  KUBECONFIG    where --write writes')
     .action(async function printKubeconfig(flags: { url?: string; write?: boolean; caCertFile?: string }) {
-      const kubeconfig = await fetchJobKubeconfig({ url: flags.url, token: process.env.CI_JOB_TOKEN, caCertFile: flags.caCertFile });
+      const kubeconfig = await fetchJobKubeconfig({ url: flags.url, token: process.env.CI_JOB_TOKEN, caCertFile: flags.caCertFile, onNotice: (m) => process.stderr.write(`kubegate: ${m}\n`) });
       if (!flags.write) {
         process.stdout.write(kubeconfig);
         return;

@@ -27,6 +27,7 @@ import { VERSION } from '../lib/version.js';
 import { loadServingTls, RENEWAL_CHECK_INTERVAL_MS, type ServingTls } from './tls/index.js';
 import { NO_PRIVATE_CA, type ServerTrust } from './tls_trust.js';
 import { registerTlsRoutes } from './tls_routes.js';
+import { liveTokenDigests } from './ca_proof_lookup.js';
 
 /** A handler for requests that bypass Fastify (Git, the k8s proxy): true when it took the request. */
 export type RawHandler = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
@@ -149,7 +150,7 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
     return { version: VERSION.version, revision: VERSION.commit, kas: { enabled: true, externalUrl: `${config.externalUrl.replace(/^http/, 'ws')}/-/kubernetes-agent/`, version: VERSION.version } };
   });
 
-  registerTlsRoutes(api, () => trust);
+  registerTlsRoutes(api, () => trust, (hint) => liveTokenDigests(store.db, hint));
   registerIdentityRoutes(api, identity);
   registerGroupRoutes(api, { groups, members, policy, externalUrl: () => config.externalUrl });
   registerProjectRoutes(api, { projects, members, policy, groups, externalUrl: () => config.externalUrl });
