@@ -37,7 +37,7 @@ export async function createCa(commonName: string, validityDays: number, now = n
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: await privateKeyPem(keys.privateKey) };
+  return { certPem: `${cert.toString('pem')}\n`, keyPem: await privateKeyPem(keys.privateKey) };
 }
 
 /**
@@ -67,7 +67,7 @@ export async function issueServingCertificate(ca: KeyPairPem, names: readonly st
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: await privateKeyPem(keys.privateKey) };
+  return { certPem: `${cert.toString('pem')}\n`, keyPem: await privateKeyPem(keys.privateKey) };
 }
 
 /** 16 random bytes with the top bit clear: positive, as RFC 5280 and Go require. */
