@@ -16,6 +16,8 @@ export interface CiKubeconfigOptions {
   caCertFile?: string | undefined;
   /** Says what the command did on the user's behalf (stderr), e.g. trusting a proven CA. */
   onNotice?: (message: string) => void;
+  /** Given, the agents the job did not get are fetched too and passed here. */
+  onExclusions?: (result: { allowed: number; excluded: ExcludedAgent[] } | null) => void;
 }
 
 function usage(message: string): KubegateError {
@@ -64,7 +66,48 @@ export async function fetchJobKubeconfig(options: CiKubeconfigOptions): Promise<
     throw new KubegateError('unauthorized', `the server refused the job token (401: ${serverMessage(body)}); the job token works only while its job runs.`);
   }
   if (!res.ok) throw new KubegateError('unavailable', `${target} answered ${res.status}: ${serverMessage(body)}`);
+  if (options.onExclusions) options.onExclusions(await fetchExclusions(base, token, ca));
   return body;
+}
+
+/** An agent the job could have reached and did not get (the server's `excluded_agents`). */
+export interface ExcludedAgent {
+  id: number;
+  name: string;
+  config_project: { path_with_namespace: string };
+  reason: string;
+  message: string;
+}
+
+/** The job's allowed agents and exclusions; null when the server cannot say (older server). */
+async function fetchExclusions(base: URL, token: string, ca: string | undefined): Promise<{ allowed: number; excluded: ExcludedAgent[] } | null> {
+  try {
+    const res = await getWithCa(`${base.toString().replace(/\/+$/, '')}/api/v4/job/allowed_agents?include_exclusions=true`, token, ca);
+    if (!res.ok) return null;
+    const body = (await res.json()) as { allowed_agents?: unknown[]; excluded_agents?: ExcludedAgent[] };
+    return { allowed: body.allowed_agents?.length ?? 0, excluded: body.excluded_agents ?? [] };
+  } catch {
+    return null;
+  }
+}
+
+/** What `kubegate ci kubeconfig` says on stderr about agents the job did not get. */
+export function describeExclusions(result: { allowed: number; excluded: ExcludedAgent[] } | null): string {
+  if (!result) return '';
+  const lines: string[] = [];
+  if (result.allowed === 0) {
+    lines.push(
+      result.excluded.length === 0
+        ? 'kubegate: this job gets no agent context: no agent configuration it can see grants its project (ci_access in .gitlab/agents/<agent>/config.yaml).'
+        : 'kubegate: this job gets no agent context. Agents it could have used, and why not:',
+    );
+  } else if (result.excluded.length > 0) {
+    lines.push('kubegate: agents this job could have used and did not get, and why:');
+  }
+  for (const e of result.excluded) {
+    lines.push(`kubegate:   ${e.config_project.path_with_namespace}:${e.name} (agent ${e.id}, ${e.reason.replace(/_/g, ' ')}): ${e.message}`);
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
 async function getWithCa(url: string, token: string, ca: string | undefined) {
@@ -133,7 +176,7 @@ export function ciCommand(): Command {
     .addOption(new Option('--ca-cert-file <file>', "CA certificate (PEM) to trust for the server's certificate").env('KUBEGATE_CA_CERT_FILE'))
     .addHelpText('after', '\nEnvironment:\n  CI_JOB_TOKEN  the job token (required)\n  KUBECONFIG    where --write writes')
     .action(async function printKubeconfig(flags: { url?: string; write?: boolean; caCertFile?: string }) {
-      const kubeconfig = await fetchJobKubeconfig({ url: flags.url, token: process.env.CI_JOB_TOKEN, caCertFile: flags.caCertFile, onNotice: (m) => process.stderr.write(`kubegate: ${m}\n`) });
+      const kubeconfig = await fetchJobKubeconfig({ url: flags.url, token: process.env.CI_JOB_TOKEN, caCertFile: flags.caCertFile, onNotice: (m) => process.stderr.write(`kubegate: ${m}\n`), onExclusions: (r) => process.stderr.write(describeExclusions(r)) });
       if (!flags.write) {
         process.stdout.write(kubeconfig);
         return;
