@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseListen } from '../lib/listen.js';
-import { TUNNEL_TRANSPORTS, type TunnelTransport } from '../modules/tunnel/agent.js';
+import { SHUTDOWN_GRACE_MS, TUNNEL_TRANSPORTS, type TunnelTransport } from '../modules/tunnel/agent.js';
 
 export interface AgentFlags {
   kasAddress?: string | undefined;
@@ -15,6 +15,7 @@ export interface AgentFlags {
   kubeconfig?: string | undefined;
   observabilityListen?: string | undefined;
   tunnelTransport?: string | undefined;
+  shutdownGracePeriod?: string | undefined;
 }
 
 export interface AgentConfig {
@@ -27,6 +28,8 @@ export interface AgentConfig {
   podNamespace: string;
   /** `auto` (HTTP/2 on the socket when the server agrees) or `websocket` (always frames). */
   tunnelTransport: TunnelTransport;
+  /** After SIGTERM, how long requests in flight may finish before the connections close. */
+  shutdownGraceMs: number;
 }
 
 export class AgentConfigError extends Error {
@@ -90,6 +93,9 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
     throw new AgentConfigError(`--tunnel-transport must be ${TUNNEL_TRANSPORTS.join(' or ')}, not "${transport}"`);
   }
 
+  const grace = flags.shutdownGracePeriod ?? (env.KUBEGATE_SHUTDOWN_GRACE_PERIOD || undefined);
+  const shutdownGraceMs = grace === undefined ? SHUTDOWN_GRACE_MS : parseDuration(grace, '--shutdown-grace-period');
+
   return {
     kasAddress: url.toString(),
     token,
@@ -99,5 +105,23 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
     podName: env.POD_NAME || hostname(),
     podNamespace: env.POD_NAMESPACE || 'default',
     tunnelTransport: transport as TunnelTransport,
+    shutdownGraceMs,
   };
+}
+
+/** `25s`, `2m`, `1m30s`, `500ms` or plain seconds (`25`), as milliseconds. */
+export function parseDuration(value: string, flag: string): number {
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = text;
+  while (rest.length > 0) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
+    if (!m) throw new AgentConfigError(`${flag} must be a duration such as 25s, 1m or 1m30s, not "${value}"`);
+    total += Number(m[1]) * units[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  if (text.length === 0) throw new AgentConfigError(`${flag} must be a duration such as 25s, not empty`);
+  return Math.round(total);
 }

@@ -46,6 +46,13 @@ export async function runAgent(config: AgentConfig, signal: AbortSignal, logger:
     kubernetesVersion,
   });
 
+  signal.addEventListener(
+    'abort',
+    function announceStop() {
+      logger.info({ gracePeriodMs: config.shutdownGraceMs }, `stopping: no new requests; requests in flight may finish within ${config.shutdownGraceMs / 1000} s`);
+    },
+    { once: true },
+  );
   try {
     await runTunnelAgent(
       {
@@ -53,6 +60,7 @@ export async function runAgent(config: AgentConfig, signal: AbortSignal, logger:
         token: config.token,
         ...(config.caCert ? { caCert: config.caCert } : {}),
         transport: config.tunnelTransport,
+        shutdownGraceMs: config.shutdownGraceMs,
         handler: createKubeProxyHandler(kube, logger),
         info,
         logger,

@@ -16,6 +16,7 @@ export function agentCommand(): Command {
         .default('auto')
         .env('KUBEGATE_TUNNEL_TRANSPORT'),
     )
+    .addOption(new Option('--shutdown-grace-period <duration>', 'after SIGTERM: how long requests in flight may finish (e.g. 25s, 1m); new requests go to other pods at once').env('KUBEGATE_SHUTDOWN_GRACE_PERIOD').default('25s'))
     .addHelpText('after', '\nEnvironment:\n  POD_NAME, POD_NAMESPACE           reported to the server (defaults: host name, "default")\n  HTTPS_PROXY, HTTP_PROXY, NO_PROXY  used to reach the server (any case)')
     .action(async function startAgent(flags) {
       const config = agentConfig(flags);

@@ -8,11 +8,16 @@ import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { Agent, fetch } from 'undici';
 import { KubegateError } from '../lib/errors.js';
+import { fetchProvenCa, isUntrustedCertificate } from '../lib/ca_discovery.js';
 
 export interface CiKubeconfigOptions {
   url?: string | undefined;
   token?: string | undefined;
   caCertFile?: string | undefined;
+  /** Says what the command did on the user's behalf (stderr), e.g. trusting a proven CA. */
+  onNotice?: (message: string) => void;
+  /** Given, the agents the job did not get are fetched too and passed here. */
+  onExclusions?: (result: { allowed: number; excluded: ExcludedAgent[] } | null) => void;
 }
 
 function usage(message: string): KubegateError {
@@ -32,22 +37,87 @@ export async function fetchJobKubeconfig(options: CiKubeconfigOptions): Promise<
   }
   if (base.protocol !== 'https:' && base.protocol !== 'http:') throw usage(`KUBEGATE_URL must start with https:// (or http://), not ${base.protocol}//.`);
   const target = `${base.toString().replace(/\/+$/, '')}/api/v4/job/kubeconfig`;
-  const dispatcher = options.caCertFile ? new Agent({ connect: { ca: await readCa(options.caCertFile) } }) : undefined;
+  let ca = options.caCertFile ? await readCa(options.caCertFile) : undefined;
   let res;
   try {
-    res = await fetch(target, { headers: { 'JOB-TOKEN': token }, ...(dispatcher ? { dispatcher } : {}) });
+    res = await getWithCa(target, token, ca);
   } catch (err) {
-    throw new KubegateError('unavailable', `cannot reach ${base.origin}: ${describeFetchError(err)}`, { cause: err });
-  } finally {
-    // The kubeconfig is one request; do not keep the process alive for idle sockets.
-    void dispatcher?.close();
+    // A private CA (the server's own, by default): prove it with the job token, then
+    // trust it. Only with no CA given: a given CA that fails is the user's to fix.
+    if (ca !== undefined || base.protocol !== 'https:' || !isUntrustedCertificate(err)) {
+      throw new KubegateError('unavailable', `cannot reach ${base.origin}: ${describeFetchError(err)}`, { cause: err });
+    }
+    let proven;
+    try {
+      proven = await fetchProvenCa(base.toString(), token);
+    } catch (proofErr) {
+      throw new KubegateError('unavailable', `${base.origin} uses a certificate from a CA this machine does not trust, and ${(proofErr as Error).message}; pass the server's CA with --ca-cert-file or KUBEGATE_CA_CERT_FILE`, { cause: proofErr });
+    }
+    options.onNotice?.(`trusting the server's private CA (SHA-256 ${proven.fingerprint}), proven with the job token`);
+    ca = proven.caPem;
+    try {
+      res = await getWithCa(target, token, ca);
+    } catch (retryErr) {
+      throw new KubegateError('unavailable', `cannot reach ${base.origin}: ${describeFetchError(retryErr)}`, { cause: retryErr });
+    }
   }
   const body = await res.text();
   if (res.status === 401) {
     throw new KubegateError('unauthorized', `the server refused the job token (401: ${serverMessage(body)}); the job token works only while its job runs.`);
   }
   if (!res.ok) throw new KubegateError('unavailable', `${target} answered ${res.status}: ${serverMessage(body)}`);
+  if (options.onExclusions) options.onExclusions(await fetchExclusions(base, token, ca));
   return body;
+}
+
+/** An agent the job could have reached and did not get (the server's `excluded_agents`). */
+export interface ExcludedAgent {
+  id: number;
+  name: string;
+  config_project: { path_with_namespace: string };
+  reason: string;
+  message: string;
+}
+
+/** The job's allowed agents and exclusions; null when the server cannot say (older server). */
+async function fetchExclusions(base: URL, token: string, ca: string | undefined): Promise<{ allowed: number; excluded: ExcludedAgent[] } | null> {
+  try {
+    const res = await getWithCa(`${base.toString().replace(/\/+$/, '')}/api/v4/job/allowed_agents?include_exclusions=true`, token, ca);
+    if (!res.ok) return null;
+    const body = (await res.json()) as { allowed_agents?: unknown[]; excluded_agents?: ExcludedAgent[] };
+    return { allowed: body.allowed_agents?.length ?? 0, excluded: body.excluded_agents ?? [] };
+  } catch {
+    return null;
+  }
+}
+
+/** What `kubegate ci kubeconfig` says on stderr about agents the job did not get. */
+export function describeExclusions(result: { allowed: number; excluded: ExcludedAgent[] } | null): string {
+  if (!result) return '';
+  const lines: string[] = [];
+  if (result.allowed === 0) {
+    lines.push(
+      result.excluded.length === 0
+        ? 'kubegate: this job gets no agent context: no agent configuration it can see grants its project (ci_access in .gitlab/agents/<agent>/config.yaml).'
+        : 'kubegate: this job gets no agent context. Agents it could have used, and why not:',
+    );
+  } else if (result.excluded.length > 0) {
+    lines.push('kubegate: agents this job could have used and did not get, and why:');
+  }
+  for (const e of result.excluded) {
+    lines.push(`kubegate:   ${e.config_project.path_with_namespace}:${e.name} (agent ${e.id}, ${e.reason.replace(/_/g, ' ')}): ${e.message}`);
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+async function getWithCa(url: string, token: string, ca: string | undefined) {
+  const dispatcher = ca ? new Agent({ connect: { ca } }) : undefined;
+  try {
+    return await fetch(url, { headers: { 'JOB-TOKEN': token }, ...(dispatcher ? { dispatcher } : {}) });
+  } finally {
+    // The kubeconfig is one request; do not keep the process alive for idle sockets.
+    void dispatcher?.close();
+  }
 }
 
 async function readCa(file: string): Promise<string> {
@@ -106,7 +176,7 @@ export function ciCommand(): Command {
     .addOption(new Option('--ca-cert-file <file>', "CA certificate (PEM) to trust for the server's certificate").env('KUBEGATE_CA_CERT_FILE'))
     .addHelpText('after', '\nEnvironment:\n  CI_JOB_TOKEN  the job token (required)\n  KUBECONFIG    where --write writes')
     .action(async function printKubeconfig(flags: { url?: string; write?: boolean; caCertFile?: string }) {
-      const kubeconfig = await fetchJobKubeconfig({ url: flags.url, token: process.env.CI_JOB_TOKEN, caCertFile: flags.caCertFile });
+      const kubeconfig = await fetchJobKubeconfig({ url: flags.url, token: process.env.CI_JOB_TOKEN, caCertFile: flags.caCertFile, onNotice: (m) => process.stderr.write(`kubegate: ${m}\n`), onExclusions: (r) => process.stderr.write(describeExclusions(r)) });
       if (!flags.write) {
         process.stdout.write(kubeconfig);
         return;

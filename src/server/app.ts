@@ -3,7 +3,6 @@
  * explicit deps, and puts them behind one HTTP(S) server. Nothing listens until
  * `listen()`, so tests can build an app on a temporary data dir and drive it.
  */
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -25,6 +24,10 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { PushEvents } from './events.js';
 import type { ServerConfig } from './config.js';
 import { VERSION } from '../lib/version.js';
+import { loadServingTls, RENEWAL_CHECK_INTERVAL_MS, type ServingTls } from './tls/index.js';
+import { NO_PRIVATE_CA, type ServerTrust } from './tls_trust.js';
+import { registerTlsRoutes } from './tls_routes.js';
+import { liveTokenDigests } from './ca_proof_lookup.js';
 
 /** A handler for requests that bypass Fastify (Git, the k8s proxy): true when it took the request. */
 export type RawHandler = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
@@ -42,6 +45,10 @@ export interface Services {
 
 export interface KubegateServer {
   config: ServerConfig;
+  /** What the listener serves; null with `--no-tls`. */
+  tls: ServingTls | null;
+  /** Which CA clients must trust (see tls_trust.ts): the one answer for the whole server. */
+  trust: ServerTrust;
   store: Store;
   services: Services;
   events: { push: PushEvents };
@@ -62,6 +69,10 @@ export interface KubegateServer {
 export const DRAIN_TIMEOUT_MS = 30_000;
 
 export async function createKubegateServer(config: ServerConfig, logger: Logger): Promise<KubegateServer> {
+  // Read and checked before the store opens: a bad certificate stops the start at once.
+  let tls = await loadServingTls(config);
+  const trust = tls?.trust ?? NO_PRIVATE_CA;
+  let renewalTimer: NodeJS.Timeout | undefined;
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const db = store.db;
   const identity = new IdentityService(db);
@@ -97,9 +108,7 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
         for (const handle of rawHandlers) if (handle(req, res)) return;
         fastifyHandler(req, res);
       };
-      server = config.tlsCert
-        ? https.createServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey!) }, dispatch)
-        : http.createServer(dispatch);
+      server = tls ? https.createServer({ cert: tls.chainPem, key: tls.keyPem }, dispatch) : http.createServer(dispatch);
       server.on('upgrade', function dispatchUpgrade(req, socket, head) {
         // Upgraded sockets leave the HTTP server's bookkeeping; track them for shutdown.
         upgradedSockets.add(socket);
@@ -141,12 +150,34 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
     return { version: VERSION.version, revision: VERSION.commit, kas: { enabled: true, externalUrl: `${config.externalUrl.replace(/^http/, 'ws')}/-/kubernetes-agent/`, version: VERSION.version } };
   });
 
+  registerTlsRoutes(api, () => trust, (hint) => liveTokenDigests(store.db, hint));
   registerIdentityRoutes(api, identity);
   registerGroupRoutes(api, { groups, members, policy, externalUrl: () => config.externalUrl });
   registerProjectRoutes(api, { projects, members, policy, groups, externalUrl: () => config.externalUrl });
 
+  /** A server that runs for months renews its generated certificate in place. */
+  function scheduleRenewal(): void {
+    if (!tls?.renewIfDue) return;
+    renewalTimer = setInterval(function renewServingCertificate() {
+      tls!.renewIfDue!().then(
+        (next) => {
+          if (!next) return;
+          tls = next;
+          (server as https.Server).setSecureContext({ cert: next.chainPem, key: next.keyPem });
+          logger.info({ notAfter: next.notAfter.toISOString() }, 'renewed the serving certificate (same CA)');
+        },
+        (err: unknown) => logger.error({ err }, 'cannot renew the serving certificate; the current one stays in use'),
+      );
+    }, RENEWAL_CHECK_INTERVAL_MS);
+    renewalTimer.unref();
+  }
+
   return {
     config,
+    get tls() {
+      return tls;
+    },
+    trust,
     store,
     services,
     events: { push },
@@ -157,7 +188,7 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
       const addr = server.address() as AddressInfo | null;
       if (!addr) throw new Error('the server is not listening');
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-      return `${config.tlsCert ? 'https' : 'http'}://${host}:${addr.port}`;
+      return `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
     },
     async listen() {
       // Routes are added by modules after construction; Fastify freezes them here.
@@ -170,9 +201,11 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
         });
       });
       ready = true;
+      scheduleRenewal();
     },
     async close(drainMs = DRAIN_TIMEOUT_MS) {
       ready = false;
+      clearInterval(renewalTimer);
       // Stop accepting; `closed` settles when the last connection has ended. Idle
       // keep-alive connections go at once, in-flight requests may finish until the
       // drain deadline, then everything still open (streams included) is cut.

@@ -10,6 +10,10 @@ import { wireCi, type CiWiring } from './wire_ci.js';
 import { SecretBox } from '../modules/clusters/secret_box.js';
 import { ClusterService } from '../modules/clusters/server.js';
 import { registerClusterRoutes } from '../modules/clusters/api.js';
+import { createAgentConfigPushFeedback } from '../modules/agents/push_feedback.js';
+import type { Project } from '../store/schema.js';
+
+type PushFeedback = (project: Project, updates: Array<{ ref: string; before: string; after: string }>) => Promise<string[]>;
 
 export interface RunningModules {
   agents: AgentWiring;
@@ -19,8 +23,11 @@ export interface RunningModules {
 
 export async function wireModules(app: KubegateServer, logger: Logger): Promise<RunningModules> {
   const stops: Array<() => Promise<void>> = [];
-  await wireGit(app, logger);
+  // Git is wired first; what a push says about agent configurations comes with the agents.
+  const feedback: { agentConfig?: PushFeedback } = {};
+  await wireGit(app, logger, (project, updates) => feedback.agentConfig?.(project, updates) ?? Promise.resolve([]));
   const agents = await wireAgents(app, logger);
+  feedback.agentConfig = createAgentConfigPushFeedback({ agentsOf: (id) => agents.agents.list(id), gitDir: (id) => app.services.repositories.path(id) });
   stops.push(() => agents.stop());
   const clusters = wireClusters(app);
   const ci = wireCi(app, agents, logger, {
@@ -51,9 +58,9 @@ function wireClusters(app: KubegateServer): ClusterService {
 }
 
 /** Git smart HTTP goes around Fastify (its bodies are pack streams); the files API is a route. */
-async function wireGit(app: KubegateServer, logger: Logger): Promise<void> {
+async function wireGit(app: KubegateServer, logger: Logger, pushFeedback: PushFeedback): Promise<void> {
   const { identity, policy, projects, repositories } = app.services;
   await repositories.ensureHooks();
-  app.rawHandlers.push(createGitHttpHandler({ identity, policy, projects, repositories, push: app.events.push, logger: logger.child({ module: 'git' }) }));
+  app.rawHandlers.push(createGitHttpHandler({ identity, policy, projects, repositories, push: app.events.push, logger: logger.child({ module: 'git' }), pushFeedback }));
   registerRepositoryFileRoutes(app.api, { projects, policy, repositories });
 }

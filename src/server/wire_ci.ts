@@ -1,7 +1,6 @@
 /**
  * Wires CI access: jobs and their tokens, allowed agents, and job kubeconfigs.
  */
-import { readFileSync } from 'node:fs';
 import type { KubegateServer } from './app.js';
 import type { AgentWiring } from './wire_agents.js';
 import { JobService } from '../modules/ci_access/jobs.js';
@@ -9,7 +8,6 @@ import { CiAccessService } from '../modules/ci_access/server.js';
 import { registerCiRoutes } from '../modules/ci_access/api.js';
 import type { DeployCluster } from '../modules/ci_access/kubeconfig.js';
 import type { JobContext } from '../modules/ci_access/jobs.js';
-import { caToAdvertise } from './tls_trust.js';
 import { AuditLog } from '../modules/audit/server.js';
 import { registerAuditRoutes } from '../modules/audit/api.js';
 import { ProxyAuthorizer } from '../modules/kube_proxy/auth.js';
@@ -31,14 +29,13 @@ export interface CiWiringDeps {
 export function wireCi(app: KubegateServer, agents: AgentWiring, logger: Logger, deps: CiWiringDeps = {}): CiWiring {
   const jobs = new JobService(app.store.db, app.services.projects);
   const access = new CiAccessService(app.store.db, app.services.policy, agents.configurations);
-  const serverCa = app.config.tlsCert ? caToAdvertise(readFileSync(app.config.tlsCert, 'utf8')) : null;
   registerCiRoutes(app.api, {
     jobs,
     access,
     projects: app.services.projects,
     identity: app.services.identity,
     externalUrl: () => app.config.externalUrl,
-    serverCa: () => serverCa,
+    serverCa: () => app.trust.caPem,
     deployCluster: deps.deployCluster ?? (async () => null),
   });
   const audit = new AuditLog(app.store.db, logger.child({ module: 'audit' }));

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ensureProject } from '../helpers/ci.js';
+import { pushFiles } from '../helpers/git.js';
 
 const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
 
@@ -103,15 +104,59 @@ test('a finished job or a wrong token: a clear 401 message', async () => {
   assert.match(wrong.stderr, /refused the job token/);
 });
 
-test('HTTPS with a private CA: refused without the CA, works with --ca-cert-file or KUBEGATE_CA_CERT_FILE', async () => {
+test('HTTPS with a private CA: proven with the job token without a CA file, or given with --ca-cert-file or KUBEGATE_CA_CERT_FILE', async () => {
   const job = await newJob(tls, 'tls/app');
-  const untrusted = await kubegate(['ci', 'kubeconfig'], { CI_JOB_TOKEN: job.token, KUBEGATE_URL: tls.url });
-  assert.notEqual(untrusted.code, 0);
-  assert.match(untrusted.stderr, /TLS certificate is not trusted .*--ca-cert-file or KUBEGATE_CA_CERT_FILE/);
+  const proven = await kubegate(['ci', 'kubeconfig'], { CI_JOB_TOKEN: job.token, KUBEGATE_URL: tls.url });
+  assert.equal(proven.code, 0, proven.stderr);
+  assert.ok(proven.stderr.includes(`kubegate: trusting the server's private CA (SHA-256 ${tls.app.trust.fingerprint}), proven with the job token`), proven.stderr);
+  const wrong = await kubegate(['ci', 'kubeconfig'], { CI_JOB_TOKEN: 'kgjob-not-a-job-token-0123456789abcdef', KUBEGATE_URL: tls.url });
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /uses a certificate from a CA this machine does not trust, and the CA offered at https:\/\/127\.0\.0\.1:\d+\/-\/tls\/ca\.pem comes without a valid proof for this token .*pass the server's CA with --ca-cert-file or KUBEGATE_CA_CERT_FILE/);
   const flag = await kubegate(['ci', 'kubeconfig', '--ca-cert-file', tls.caCertFile!], { CI_JOB_TOKEN: job.token, KUBEGATE_URL: tls.url });
   assert.equal(flag.code, 0, flag.stderr);
   assert.ok(parseYaml(flag.stdout).clusters[0].cluster['certificate-authority-data']);
   const env = await kubegate(['ci', 'kubeconfig'], { CI_JOB_TOKEN: job.token, KUBEGATE_URL: tls.url, KUBEGATE_CA_CERT_FILE: tls.caCertFile! });
   assert.equal(env.code, 0, env.stderr);
   assert.equal(env.stdout, flag.stdout);
+  assert.equal(proven.stdout, flag.stdout);
+});
+
+test('a job that gets no context is told, per agent it could have reached, why not', async () => {
+  await ensureProject(server, 'why/clusters');
+  await ensureProject(server, 'why/app');
+  await ensureProject(server, 'elsewhere/clusters');
+  await pushFiles(server, 'why/clusters', {
+    '.gitlab/agents/prod/config.yaml': 'ci_access:\n  projects:\n    - id: why/app\n      environments: [production]\n',
+    '.gitlab/agents/protected/config.yaml': 'ci_access:\n  groups:\n    - id: why\n      protected_branches_only: true\n',
+  });
+  await pushFiles(server, 'elsewhere/clusters', { '.gitlab/agents/far/config.yaml': 'ci_access:\n  projects:\n    - id: why/app\n' });
+  for (const [project, name] of [['why/clusters', 'prod'], ['why/clusters', 'protected'], ['why/clusters', 'silent'], ['elsewhere/clusters', 'far']] as const) {
+    const p = await ensureProject(server, project);
+    assert.equal((await server.api('POST', `/projects/${p.id}/cluster_agents`, { name })).status, 201);
+  }
+  const app = await ensureProject(server, 'why/app');
+  await pushFiles(server, 'why/app', { 'README.md': 'x' });
+  const job = await server.api('POST', `/projects/${app.id}/jobs`, { ref: 'main', environment: 'staging' });
+  assert.equal(job.status, 201, JSON.stringify(job.body));
+  const run = await kubegate(['ci', 'kubeconfig'], { CI_JOB_TOKEN: job.body.token, KUBEGATE_URL: server.url });
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(parseYaml(run.stdout).contexts ?? [], []);
+  const lines = run.stderr.trim().split('\n');
+  assert.equal(lines[0], 'kubegate: this job gets no agent context. Agents it could have used, and why not:');
+  assert.match(run.stderr, /^kubegate: {3}why\/clusters:prod \(agent \d+, environment not matched\): \.gitlab\/agents\/prod\/config\.yaml in why\/clusters: environment "staging" is not among the environments of the entry for why\/app \(line 3\): production$/m);
+  assert.match(run.stderr, /^kubegate: {3}why\/clusters:silent \(agent \d+, not granted\): .*lists neither why\/app nor a group above it under ci_access; add it there$/m);
+  assert.match(run.stderr, /^kubegate: {3}elsewhere\/clusters:far \(agent \d+, other root namespace\): its configuration project elsewhere\/clusters is in another top-level group than why\/app/m);
+  // Once main is protected, the protected-only agent takes the job; the others still say why not.
+  await server.api('POST', `/projects/${app.id}/protected_branches`, { name: 'main' });
+  const feature = await server.api('POST', `/projects/${app.id}/jobs`, { ref: 'main' });
+  const onMain = await kubegate(['ci', 'kubeconfig'], { CI_JOB_TOKEN: feature.body.token, KUBEGATE_URL: server.url });
+  assert.deepEqual(parseYaml(onMain.stdout).contexts.map((c: { name: string }) => c.name), ['why/clusters:protected'], onMain.stderr);
+  assert.match(onMain.stderr, /^kubegate: agents this job could have used and did not get, and why:$/m);
+  assert.match(onMain.stderr, /why\/clusters:prod \(agent \d+, environment not matched\): .*lists environments \(production\) and the job has none/);
+
+  // The same, from the API, on request only (GitLab's shape otherwise).
+  const plain = await server.fetch('/api/v4/job/allowed_agents', { headers: { 'JOB-TOKEN': job.body.token } });
+  assert.equal('excluded_agents' in ((await plain.json()) as object), false);
+  const asked = (await (await server.fetch('/api/v4/job/allowed_agents?include_exclusions=true', { headers: { 'JOB-TOKEN': job.body.token } })).json()) as { excluded_agents: Array<{ name: string; reason: string }> };
+  assert.deepEqual(asked.excluded_agents.map((e) => [e.name, e.reason]).sort(), [['far', 'other_root_namespace'], ['prod', 'environment_not_matched'], ['protected', 'ref_not_protected'], ['silent', 'not_granted']].sort());
 });

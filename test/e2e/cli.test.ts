@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ test('kubegate --help lists the commands', { skip }, () => {
 test('kubegate server --help lists every flag with its variable', { skip }, () => {
   const out = kubegate(['server', '--help']);
   assert.equal(out.status, 0, out.stderr);
-  for (const [flag, env] of [['--listen', 'KUBEGATE_LISTEN'], ['--external-url', 'KUBEGATE_EXTERNAL_URL'], ['--data-dir', 'KUBEGATE_DATA_DIR'], ['--database-url', 'KUBEGATE_DATABASE_URL'], ['--redis-url', 'KUBEGATE_REDIS_URL'], ['--tls-cert', 'KUBEGATE_TLS_CERT'], ['--tls-key', 'KUBEGATE_TLS_KEY']]) {
+  for (const [flag, env] of [['--no-tls', 'KUBEGATE_NO_TLS'], ['--listen', 'KUBEGATE_LISTEN'], ['--external-url', 'KUBEGATE_EXTERNAL_URL'], ['--data-dir', 'KUBEGATE_DATA_DIR'], ['--database-url', 'KUBEGATE_DATABASE_URL'], ['--redis-url', 'KUBEGATE_REDIS_URL'], ['--tls-cert', 'KUBEGATE_TLS_CERT'], ['--tls-key', 'KUBEGATE_TLS_KEY']]) {
     assert.match(out.stdout, new RegExp(`${flag}[\\s\\S]*?${env}`), flag);
   }
   assert.match(out.stdout, /KUBEGATE_ROOT_TOKEN/);
@@ -69,15 +70,20 @@ test('the built server starts on embedded defaults, is ready, and exits 0 on SIG
   try {
     const deadline = Date.now() + 20_000;
     let ready = false;
+    // HTTPS by default, with the CA the server generated in the data dir.
     while (!ready && Date.now() < deadline) {
-      ready = await fetch(`http://127.0.0.1:${port}/-/readiness`).then((r) => r.status === 200, () => false);
+      const ca = await readFile(join(dataDir, 'tls', 'ca.pem'), 'utf8').catch(() => undefined);
+      const dispatcher = ca ? new Agent({ connect: { ca } }) : undefined;
+      ready = dispatcher ? await undiciFetch(`https://127.0.0.1:${port}/-/readiness`, { dispatcher }).then((r) => r.status === 200, () => false) : false;
       if (!ready) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(ready, `server not ready: ${stderr}`);
+    const dispatcher = new Agent({ connect: { ca: await readFile(join(dataDir, 'tls', 'ca.pem'), 'utf8') } });
     assert.ok(existsSync(join(dataDir, 'kubegate.sqlite3')), 'SQLite database in the data dir');
     const token = /kgpat-[A-Za-z0-9]{32}/.exec(stderr)?.[0];
     assert.ok(token, 'the generated root token is printed once');
-    const me = await fetch(`http://127.0.0.1:${port}/api/v4/user`, { headers: { 'PRIVATE-TOKEN': token } });
+    assert.equal((await readFile(join(dataDir, 'initial_root_token'), 'utf8')).trim(), token, 'and kept in the data dir');
+    const me = await undiciFetch(`https://127.0.0.1:${port}/api/v4/user`, { headers: { 'PRIVATE-TOKEN': token }, dispatcher });
     assert.equal((await me.json() as { username: string }).username, 'root');
     child.kill('SIGTERM');
     assert.equal(await exited, 0);

@@ -66,7 +66,8 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 /** Starts the CLI; resolves once the server logs that it listens (or rejects when it exits first). */
 async function startServer(opts: { dataDir: string; args?: string[]; env?: Record<string, string>; port?: number; waitFor?: 'listening' | 'exit' }): Promise<Running> {
   const port = opts.port ?? (await freePort());
-  const args = opts.args ?? ['--listen', `127.0.0.1:${port}`, '--data-dir', opts.dataDir];
+  // Plain HTTP: these tests are about the process, not TLS (test/e2e/first_run.test.ts is).
+  const args = opts.args ?? ['--listen', `127.0.0.1:${port}`, '--data-dir', opts.dataDir, '--no-tls'];
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'server', ...args], { cwd: ROOT, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -163,7 +164,7 @@ describe('configuration', () => {
   it('uses the environment variable when there is no flag', async () => {
     const dataDir = await tempDir();
     const envPort = await freePort();
-    const run = await startServer({ dataDir, port: envPort, args: ['--data-dir', dataDir], env: { KUBEGATE_LISTEN: `127.0.0.1:${envPort}`, KUBEGATE_ROOT_TOKEN: ROOT_TOKEN } });
+    const run = await startServer({ dataDir, port: envPort, args: ['--data-dir', dataDir], env: { KUBEGATE_NO_TLS: 'true', KUBEGATE_LISTEN: `127.0.0.1:${envPort}`, KUBEGATE_ROOT_TOKEN: ROOT_TOKEN } });
     assert.equal((await fetch(`http://127.0.0.1:${envPort}/-/readiness`)).status, 200);
     assert.equal(await run.stop(), 0);
   });

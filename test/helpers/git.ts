@@ -26,7 +26,7 @@ export function authUrl(server: TestServer, projectPath: string, token = server.
  * Commits `files` (path → content; null deletes) on `branch` and pushes. Works on an empty
  * repository too. Returns the new commit id.
  */
-export async function pushFiles(server: TestServer, projectPath: string, files: Record<string, string | null>, options: { branch?: string; token?: string; message?: string } = {}): Promise<string> {
+export async function pushFiles(server: TestServer, projectPath: string, files: Record<string, string | null>, options: { branch?: string; token?: string; message?: string; output?: { stderr: string } } = {}): Promise<string> {
   const branch = options.branch ?? 'main';
   const home = await mkdtemp(join(tmpdir(), 'kubegate-git-'));
   const env = gitEnv(home, server.caCertFile);
@@ -48,7 +48,9 @@ export async function pushFiles(server: TestServer, projectPath: string, files: 
     }
     await git('add', '--all');
     await git('commit', '--quiet', '--allow-empty', '-m', options.message ?? 'update');
-    await git('push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`);
+    // With `output`, what git shows the user (its `remote:` lines) is kept.
+    if (options.output) options.output.stderr = (await git('push', 'origin', `HEAD:refs/heads/${branch}`)).stderr;
+    else await git('push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`);
     const { stdout } = await git('rev-parse', 'HEAD');
     return stdout.trim();
   } finally {

@@ -37,11 +37,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export interface StartOptions extends ServerFlags {
+export interface StartOptions extends Omit<ServerFlags, 'tls'> {
   /** Reuse a data dir (restart tests); default a fresh temporary one. */
   dataDir?: string;
-  /** Serve HTTPS with a certificate from a private test CA (its PEM is `caCert`). */
-  tls?: boolean;
+  /**
+   * `true`: HTTPS with a certificate from a private test CA given as `--tls-cert` (its PEM
+   * is `caCert`); `'generated'`: HTTPS as `kubegate server` does with no TLS flags (its own
+   * CA in `<data-dir>/tls/`). Unset: plain HTTP (`--no-tls`), for tests not about TLS.
+   */
+  tls?: boolean | 'generated';
   env?: NodeJS.ProcessEnv;
 }
 
@@ -50,8 +54,8 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
   const logs: Array<Record<string, unknown>> = [];
   let caCert: string | undefined;
   let caCertFile: string | undefined;
-  const tlsFlags: ServerFlags = {};
-  if (options.tls) {
+  const tlsFlags: ServerFlags = { noTls: !options.tls };
+  if (options.tls === true) {
     const material = await getTlsMaterial();
     const dir = join(dataDir, 'test-tls');
     await mkdir(dir, { recursive: true });
@@ -70,7 +74,8 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
       done();
     },
   });
-  const config = serverConfig({ listen: '127.0.0.1:0', ...tlsFlags, ...options, dataDir }, { KUBEGATE_ROOT_TOKEN: ROOT_TOKEN, ...options.env });
+  const { tls: _tlsOption, ...flags } = options;
+  const config = serverConfig({ listen: '127.0.0.1:0', ...tlsFlags, ...flags, dataDir }, { KUBEGATE_ROOT_TOKEN: ROOT_TOKEN, ...options.env });
   const logger = createLogger('kubegate-server', { destination, level: 'debug' });
   const app = await createKubegateServer(config, logger);
   let modules: RunningModules | undefined;
@@ -86,6 +91,10 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
   const url = app.url();
   // The external URL must be the real port, which is only known now.
   app.config.externalUrl = options.externalUrl ?? url;
+  if (options.tls === 'generated') {
+    caCert = app.trust.caPem!;
+    caCertFile = app.tls!.caFile!;
+  }
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

@@ -10,15 +10,14 @@ import type { Logger } from 'pino';
 import type { Agent, Database } from '../../store/schema.js';
 import { now } from '../../store/db.js';
 import { parseAgentConfig, resolveCiAccess, type AgentConfig, type ConfigProblem } from '../agent_config/index.js';
-import { readFileAtRef } from '../git/reader.js';
+import { listFilesAtCommit, readFileAtCommit, resolveRef } from '../git/reader.js';
+import { CONFIG_ROOTS, configPath, misplacedConfigWarnings } from './config_paths.js';
 import type { RepositoryStore } from '../git/repos.js';
 import type { PushEvent } from '../../server/events.js';
 
 export const EMPTY_CONFIG: AgentConfig = Object.freeze({ ci_access: { projects: [], groups: [] }, flux: {} }) as AgentConfig;
 
-export function configPath(agentName: string): string {
-  return `.gitlab/agents/${agentName}/config.yaml`;
-}
+export { configPath, CONFIG_ROOTS } from './config_paths.js';
 
 export interface ConfigurationState {
   config: AgentConfig;
@@ -89,14 +88,20 @@ export class AgentConfigurations {
     if (!project) return this.inForce(agent.id);
     const previous = await this.inForce(agent.id);
     let file;
+    let misplaced: ConfigProblem[] = [];
     try {
-      file = await readFileAtRef(this.repositories.path(project.id), project.default_branch, configPath(agent.name));
+      const gitDir = this.repositories.path(project.id);
+      const commitId = await resolveRef(gitDir, project.default_branch);
+      file = commitId ? await readFileAtCommit(gitDir, commitId, configPath(agent.name)) : null;
+      if (commitId && !file) {
+        misplaced = misplacedConfigWarnings(agent.name, await listFilesAtCommit(gitDir, commitId, CONFIG_ROOTS)).map((message) => ({ message }));
+      }
     } catch (err) {
       this.logger.warn({ err, agentId: agent.id }, 'cannot read the agent configuration file; keeping the configuration in force');
       return previous;
     }
     const parsed = parseAgentConfig(file?.content ?? null);
-    let warnings = parsed.warnings;
+    let warnings = [...misplaced, ...parsed.warnings];
     if (parsed.config) {
       const resolved = await resolveCiAccess(parsed.config, {
         findProject: (path) => this.findTarget('project', path),

@@ -269,10 +269,33 @@ test('each agent decides on its own entries; refusals say why', () => {
   const { grants, refusals } = allowedAgents(jobFacts({ project: 'acme/app', env: 'staging' }), [open, envOnly, protectedOnly, otherRoot]);
   assert.deepEqual(grants.map((g) => g.agent.name), ['open']);
   assert.deepEqual(refusals.map((r) => r.agent.name), ['env-only', 'protected']);
-  assert.match(refusals[0]!.reason, /environment "staging" is not among the entry's environments \(production\)/);
+  assert.match(refusals[0]!.reason, /environment "staging" is not among the environments of the entry for acme \(line 3\): production/);
   assert.match(refusals[1]!.reason, /the entry for acme\/app \(line 3\) allows protected branches only/);
   const none = allowedAgents(jobFacts({ project: 'acme/app' }), [envOnly]);
-  assert.match(none.refusals[0]!.reason, /lists environments and the job has none/);
+  assert.match(none.refusals[0]!.reason, /lists environments \(production\) and the job has none/);
+});
+
+test('every agent the job could have reached and did not get is excluded with its reason', () => {
+  const envOnly = candidate(yaml('ci_access:', '  groups:', '    - id: acme', '      environments: [production]'), CONFIG_PROJECT, { id: 2, name: 'env-only' });
+  const protectedOnly = candidate(yaml('ci_access:', '  projects:', '    - id: acme/app', '      protected_branches_only: true'), CONFIG_PROJECT, { id: 3, name: 'protected' });
+  const otherRoot = candidate(GROUP_ACME, { id: 200, fullPath: 'other/app' }, { id: 4, name: 'other' });
+  const unrelatedOtherRoot = candidate(yaml('ci_access:', '  groups:', '    - id: other'), { id: 200, fullPath: 'other/app' }, { id: 6, name: 'unrelated' });
+  const silent = candidate('', { id: 104, fullPath: 'acme/other-team/api' }, { id: 5, name: 'silent' });
+  const { grants, exclusions } = allowedAgents(jobFacts({ project: 'acme/app', env: 'staging' }), [envOnly, protectedOnly, otherRoot, unrelatedOtherRoot, silent]);
+  assert.deepEqual(grants, []);
+  assert.deepEqual(
+    exclusions.map((e) => [e.agent.name, e.reason]),
+    [
+      ['env-only', 'environment_not_matched'],
+      ['protected', 'ref_not_protected'],
+      ['other', 'other_root_namespace'],
+      ['silent', 'not_granted'],
+    ],
+    'an agent of another top-level group that does not name the project is no candidate at all',
+  );
+  assert.match(exclusions[0]!.message, /^\.gitlab\/agents\/env-only\/config\.yaml in acme\/infra\/agents: environment "staging" is not among/);
+  assert.match(exclusions[2]!.message, /another top-level group than acme\/app; CI access is granted only within one top-level group/);
+  assert.match(exclusions[3]!.message, /lists neither acme\/app nor a group above it under ci_access; add it there/);
 });
 
 test('a grant keeps the entry it came from, and the implicit grant has none', () => {

@@ -49,21 +49,50 @@ export interface Refusal {
   reason: string;
 }
 
-export function allowedAgents(job: JobFacts, candidates: readonly AgentCandidate[]): { grants: Grant[]; refusals: Refusal[] } {
+/**
+ * Why a job did not get an agent it could have reached, for the job to be told
+ * (`kubegate ci kubeconfig`, `allowed_agents?include_exclusions=true`).
+ */
+export type ExclusionReason = 'environment_not_matched' | 'ref_not_protected' | 'other_root_namespace' | 'not_granted';
+
+export interface Exclusion {
+  agent: AgentCandidate['agent'];
+  configProject: AgentCandidate['configProject'];
+  reason: ExclusionReason;
+  /** Says what to change, e.g. which entry of which file. */
+  message: string;
+}
+
+export function allowedAgents(job: JobFacts, candidates: readonly AgentCandidate[]): { grants: Grant[]; refusals: Refusal[]; exclusions: Exclusion[] } {
   const grants: Grant[] = [];
   const refusals: Refusal[] = [];
+  const exclusions: Exclusion[] = [];
   const jobRoot = rootOf(job.projectFullPath);
+  const exclude = (candidate: AgentCandidate, reason: ExclusionReason, message: string): void => {
+    exclusions.push({ agent: candidate.agent, configProject: candidate.configProject, reason, message });
+  };
   for (const candidate of candidates) {
-    if (rootOf(candidate.configProject.fullPath) !== jobRoot) continue;
     const match = mostSpecific(job, candidate);
-    if (!match) continue;
+    const file = `.gitlab/agents/${candidate.agent.name}/config.yaml`;
+    if (rootOf(candidate.configProject.fullPath) !== jobRoot) {
+      // Only an agent that names the job's project (or a group of it) could have reached it.
+      if (match && match.source !== 'implicit') {
+        exclude(candidate, 'other_root_namespace', `its configuration project ${candidate.configProject.fullPath} is in another top-level group than ${job.projectFullPath}; CI access is granted only within one top-level group (register an agent there)`);
+      }
+      continue;
+    }
+    if (!match) {
+      exclude(candidate, 'not_granted', `${file} in ${candidate.configProject.fullPath} lists neither ${job.projectFullPath} nor a group above it under ci_access; add it there`);
+      continue;
+    }
     if (match.source === 'implicit') {
       grants.push({ agent: candidate.agent, configProject: candidate.configProject, source: 'implicit', accessAs: { kind: 'agent' } });
       continue;
     }
     const refusal = refuses(job, match.entry);
     if (refusal) {
-      refusals.push({ agent: candidate.agent, reason: refusal });
+      refusals.push({ agent: candidate.agent, reason: refusal.message });
+      exclude(candidate, refusal.reason, `${file} in ${candidate.configProject.fullPath}: ${refusal.message}`);
       continue;
     }
     grants.push({
@@ -75,7 +104,7 @@ export function allowedAgents(job: JobFacts, candidates: readonly AgentCandidate
       defaultNamespace: match.entry.default_namespace,
     });
   }
-  return { grants, refusals };
+  return { grants, refusals, exclusions };
 }
 
 type Match = { source: 'implicit' } | { source: 'project' | 'group'; entry: CiAccessEntry };
@@ -100,14 +129,18 @@ function lastWithId(entries: readonly CiAccessEntry[], pathLower: string): CiAcc
   return undefined;
 }
 
-function refuses(job: JobFacts, entry: CiAccessEntry): string | null {
+function refuses(job: JobFacts, entry: CiAccessEntry): { reason: ExclusionReason; message: string } | null {
   if (entry.environments !== undefined) {
-    if (!job.environment) return `the entry for ${entry.id} (line ${entry.line}) lists environments and the job has none`;
+    if (!job.environment) {
+      return { reason: 'environment_not_matched', message: `the entry for ${entry.id} (line ${entry.line}) lists environments (${entry.environments.join(', ')}) and the job has none; give the job an environment` };
+    }
     if (!entry.environments.some((p) => environmentMatches(p, job.environment!.name))) {
-      return `environment "${job.environment.name}" is not among the entry's environments (${entry.environments.join(', ')})`;
+      return { reason: 'environment_not_matched', message: `environment "${job.environment.name}" is not among the environments of the entry for ${entry.id} (line ${entry.line}): ${entry.environments.join(', ')}` };
     }
   }
-  if (entry.protected_branches_only && !job.refProtected) return `the entry for ${entry.id} (line ${entry.line}) allows protected branches only`;
+  if (entry.protected_branches_only && !job.refProtected) {
+    return { reason: 'ref_not_protected', message: `the entry for ${entry.id} (line ${entry.line}) allows protected branches only, and the job's ref is not protected` };
+  }
   return null;
 }
 

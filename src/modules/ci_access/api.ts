@@ -106,9 +106,13 @@ export function registerCiRoutes(app: FastifyInstance, deps: CiRouteDeps): void 
     return jobJson(ctx.job, ctx.project, ctx.user, ctx.environment);
   });
 
-  app.get('/api/v4/job/allowed_agents', async function allowedAgentsForJob(request) {
+  app.get<{ Querystring: { include_exclusions?: string } }>('/api/v4/job/allowed_agents', async function allowedAgentsForJob(request) {
     const ctx = await jobFromToken(request);
     const access = await deps.access.forJob(ctx);
+    // Kubegate's extension, on request only: the agents the job could have reached and
+    // why it did not get them (GitLab's answer is otherwise unchanged).
+    const withExclusions = ['true', '1'].includes(String(request.query.include_exclusions ?? ''));
+    const excluded = withExclusions ? await deps.access.exclusionsFor(ctx) : undefined;
     return {
       allowed_agents: access.grants.map((g) => ({
         id: g.agent.id,
@@ -125,6 +129,17 @@ export function registerCiRoutes(app: FastifyInstance, deps: CiRouteDeps): void 
       project: { id: ctx.project.id, groups: access.groups.map((g) => ({ id: g.id })) },
       user: { id: ctx.user.id, username: ctx.user.username },
       ...(ctx.environment ? { environment: { slug: ctx.environment.slug, tier: ctx.environment.tier } } : {}),
+      ...(excluded
+        ? {
+            excluded_agents: excluded.map((e) => ({
+              id: e.agent.id,
+              name: e.agent.name,
+              config_project: { id: e.configProject.id, path_with_namespace: e.configProject.fullPath },
+              reason: e.reason,
+              message: e.message,
+            })),
+          }
+        : {}),
     };
   });
 

@@ -32,6 +32,11 @@ export interface BackendRequest {
    * negotiation, the only one git compresses).
    */
   holdHeadUntilBodyEnd?: boolean;
+  /**
+   * Keep the response's last 4 bytes back (a receive-pack answer ends with a flush-pkt,
+   * `0000`): the caller may add side-band messages before it (`BackendResult.heldTail`).
+   */
+  holdFinalFlush?: boolean;
 }
 
 /** Output held back while waiting for the body; past this it is sent anyway. */
@@ -42,6 +47,10 @@ export interface BackendResult {
   status: number | undefined;
   exitCode: number | null;
   stderr: string;
+  /** With `holdFinalFlush`: the bytes held back, for the caller to write. */
+  heldTail?: Buffer;
+  /** Whether the body is side-band multiplexed (its first packet is on band 1, 2 or 3). */
+  sideBand?: boolean;
 }
 
 /**
@@ -103,7 +112,18 @@ export function runHttpBackend(request: BackendRequest, body: Readable | null, r
       if (rest.length > 0) write(rest);
     };
 
-    const write = function writeToClient(chunk: Buffer) {
+    let tail = Buffer.alloc(0);
+    let firstBody: Buffer | null = null;
+    const write = function writeToClient(data: Buffer) {
+      let chunk = data;
+      if (firstBody === null || firstBody.length < 5) firstBody = Buffer.concat([firstBody ?? Buffer.alloc(0), data]).subarray(0, 5);
+      if (request.holdFinalFlush) {
+        const all = Buffer.concat([tail, data]);
+        const keep = Math.min(4, all.length);
+        chunk = all.subarray(0, all.length - keep);
+        tail = all.subarray(all.length - keep);
+        if (chunk.length === 0) return;
+      }
       if (!res.write(chunk)) {
         child.stdout.pause();
         res.once('drain', () => child.stdout.resume());
@@ -142,7 +162,8 @@ export function runHttpBackend(request: BackendRequest, body: Readable | null, r
     child.on('close', function backendExited(code) {
       if (!failure) sendHead(true);
       if (failure) return reject(Object.assign(failure, { headersSent: status !== undefined, stderr }));
-      resolve({ status, exitCode: code, stderr });
+      const sideBand = firstBody !== null && firstBody.length === 5 && [1, 2, 3].includes(firstBody[4]!);
+      resolve({ status, exitCode: code, stderr, ...(request.holdFinalFlush ? { heldTail: tail, sideBand } : {}) });
     });
   });
 }

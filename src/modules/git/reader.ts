@@ -94,3 +94,18 @@ function parseTreeEntry(record: string): TreeEntry | null {
   if (!m) return null;
   return { mode: m[1]!, type: m[2]!, id: m[3]!, size: m[4] === '-' ? 0 : Number(m[4]), path: m[5]! };
 }
+
+/** The paths of the files under `prefix` in commit `commitId` (recursive, at most `limit`). */
+export async function listFilesAtCommit(gitDir: string, commitId: string, prefix: string | readonly string[], limit = 2000): Promise<string[]> {
+  if (!OBJECT_ID.test(commitId)) throw new Error(`listFilesAtCommit needs a full commit id, not "${commitId}"`);
+  const out = await runGitOk(gitDir, ['ls-tree', '-r', '-z', '--name-only', '--full-tree', commitId, '--', ...(typeof prefix === 'string' ? [prefix] : prefix)]);
+  return out.toString('utf8').split('\0').filter(Boolean).slice(0, limit);
+}
+
+/** Paths that differ between two commits under `prefix` (`before` all zeros: every file of `after`). */
+export async function changedPaths(gitDir: string, before: string, after: string, prefix: string | readonly string[]): Promise<string[]> {
+  if (!OBJECT_ID.test(after)) throw new Error(`changedPaths needs a full commit id, not "${after}"`);
+  if (/^0+$/.test(before)) return listFilesAtCommit(gitDir, after, prefix);
+  const out = await runGitOk(gitDir, ['diff', '--name-only', '-z', '--no-renames', before, after, '--', ...(typeof prefix === 'string' ? [prefix] : prefix)]);
+  return out.toString('utf8').split('\0').filter(Boolean);
+}

@@ -35,6 +35,11 @@ export interface GitHttpDeps {
   repositories: RepositoryStore;
   push: PushEvents;
   logger: Logger;
+  /**
+   * Lines to show the pusher (`remote: …`) about what an accepted push changed, e.g. an
+   * agent configuration with errors. Runs before the push's answer ends.
+   */
+  pushFeedback?: (project: Project, updates: RefUpdate[]) => Promise<string[]>;
 }
 
 /** A raw handler for the app: true when the request was a Git one (and is now handled). */
@@ -100,6 +105,7 @@ async function serveGit(deps: GitHttpDeps, route: GitRoute, req: IncomingMessage
         gitProtocol: gitProtocolHeader(req),
         env,
         holdHeadUntilBodyEnd: compressed,
+        holdFinalFlush: pushing,
       },
       body,
       res,
@@ -116,8 +122,15 @@ async function serveGit(deps: GitHttpDeps, route: GitRoute, req: IncomingMessage
     }
     if (pushLog) {
       const updates = await takePushLog(pushLog);
-      publishPushes(deps, await adoptDefaultBranch(deps, repo, updates), actor.user, updates);
+      const pushed = await adoptDefaultBranch(deps, repo, updates);
+      publishPushes(deps, pushed, actor.user, updates);
+      const lines = result.sideBand && deps.pushFeedback ? await deps.pushFeedback(pushed, updates).catch((err: unknown) => {
+        deps.logger.error({ err, project: repo.full_path }, 'push feedback failed');
+        return [];
+      }) : [];
+      if (lines.length > 0) res.write(sideBandMessages(lines));
     }
+    if (result.heldTail && result.heldTail.length > 0) res.write(result.heldTail);
     deps.logger[route.kind === 'rpc' ? 'info' : 'debug'](
       { project: repo.full_path, service: route.service, kind: route.kind, user: actor.user?.username ?? null, status: result.status, durationMs: Date.now() - started },
       'git request',
@@ -203,6 +216,19 @@ function publishPushes(deps: GitHttpDeps, project: Project, user: User | null, u
       user: user ? { id: user.id, username: user.username } : null,
     });
   }
+}
+
+/**
+ * pkt-lines on side band 2 (progress), which git prints as `remote: <line>`; they go
+ * before the answer's final flush-pkt.
+ */
+function sideBandMessages(lines: readonly string[]): Buffer {
+  return Buffer.concat(
+    lines.map((line) => {
+      const payload = Buffer.concat([Buffer.from([2]), Buffer.from(`${line}\n`, 'utf8')]);
+      return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0'), 'ascii'), payload]);
+    }),
+  );
 }
 
 /** A plain-text answer: git shows text/plain bodies of failed requests as `remote:` lines. */

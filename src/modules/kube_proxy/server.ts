@@ -13,6 +13,7 @@ import { Cancellation, NoAgentConnectionError, TunnelAbortedError } from '../tun
 import type { AuditLog } from '../audit/server.js';
 import { ProxyAuthorizer, ProxyRefusal, type Authorized } from './auth.js';
 import { sendStatus, sendStatusOnSocket } from './status.js';
+import { endBrokenStream } from './broken_stream.js';
 import { forwardHeaders, impersonationAttempt, responseHeaders } from './headers.js';
 import { NOBODY, auditEvent, subjectOf, type AuditSubject } from './audit_event.js';
 
@@ -134,16 +135,35 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       // TLS record) less per request.
       if (headers['content-length'] === undefined) res.flushHeaders();
       answer.body.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
-      answer.body.pipe(res);
-      await new Promise<void>((resolve) => {
-        const done = () => resolve();
-        res.once('close', done);
-        answer.body.once('error', () => {
-          res.destroy();
-          done();
+      // Ended by us: a body cut by a lost connection still "ends" (http2 closes its
+      // streams), and the caller must not take that for the whole answer.
+      answer.body.pipe(res, { end: false });
+      // Ends in one of three ways: the body's end reached the caller, the caller left,
+      // or the body broke (an error, a reset, a close before its end: the agent or its
+      // connection went away). Only the last one needs saying.
+      const broken = await new Promise<boolean>((resolve) => {
+        res.once('close', () => resolve(false));
+        answer.body.once('error', () => resolve(true));
+        answer.body.once('end', () => {
+          const cut = answer.endedEarly?.() ?? false;
+          if (!cut) res.end();
+          resolve(cut);
+        });
+        answer.body.once('close', () => {
+          if (!answer.body.readableEnded) resolve(true);
         });
       });
-      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, { status, started, bytesIn, bytesOut }));
+      let error: string | undefined;
+      if (broken && !res.destroyed) {
+        const lost = (await answer.connectionLost?.()) ?? null;
+        const { agent, configProject } = auth.grant;
+        error = lost
+          ? `the connection to agent ${agent.id} ("${configProject.fullPath}:${agent.name}") ended (${lost}) while this request was streaming; run the command again`
+          : `agent ${agent.id} ("${configProject.fullPath}:${agent.name}") ended the response early; check the agent's logs, then run the command again`;
+        const how = endBrokenStream(req, res, answer.headers, error);
+        log.info({ agentId: agent.id, jobId: auth.ctx.job.id, path, how, reason: lost }, 'a proxied stream broke on the agent side');
+      }
+      deps.audit.record(auditEvent(subjectOf(auth), req.method ?? 'GET', path, { status, started, bytesIn, bytesOut, ...(error ? { error } : {}) }));
     } catch (err) {
       clearTimeout(headerTimer);
       if (err instanceof TunnelAbortedError || controller.aborted) {

@@ -15,7 +15,9 @@ import {
   RECONNECT_MIN_BACKOFF_MS,
   RECONNECT_RESET_AFTER_MS,
 } from './defaults.js';
-import { DialError, dialTunnel } from './agent_dial.js';
+import { DialError, dialTunnel, proxyFromEnvironment } from './agent_dial.js';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { fetchProvenCa, isUntrustedCertificate } from '../../lib/ca_discovery.js';
 import { createAgentHttp2Server, serveRawTunnel, serveTunnel, type RawServeResult, type TunnelHandler } from './agent_serve.js';
 import { backoffDelay, sleep } from './backoff.js';
 import type { AgentInfo } from './shared.js';
@@ -37,15 +39,22 @@ export const TUNNEL_TRANSPORTS: readonly TunnelTransport[] = ['auto', 'websocket
 /** Raw sessions failing in a row before the server's SETTINGS that make the agent use frames. */
 const RAW_FAILURES_BEFORE_FALLBACK = 2;
 
-/** How long in-flight requests may finish after the agent is told to stop. */
-export const SHUTDOWN_GRACE_MS = 5_000;
+/**
+ * How long in-flight requests may finish after the agent is told to stop (SIGTERM). A
+ * Kubernetes pod gets 30 s by default before SIGKILL; 25 s leaves the rest for exiting.
+ */
+export const SHUTDOWN_GRACE_MS = 25_000;
 
 export interface TunnelAgentOptions {
   /** `ws://` or `wss://<server>/-/kubernetes-agent/`. */
   kasAddress: string;
   /** The agent token. Sent only as `Authorization: Bearer` to the server; never logged. */
   token: string;
-  /** Extra CA certificate(s), PEM, trusted besides the system roots. */
+  /**
+   * Extra CA certificate(s), PEM, trusted besides the system roots. Without it, a server
+   * whose certificate comes from a private CA is asked for that CA, proven with the
+   * agent token (`lib/ca_proof.ts`), once per process.
+   */
   caCert?: string | Buffer;
   /**
    * Serves the server's requests, as for `http2.createServer`. Upgrade requests carry
@@ -93,6 +102,7 @@ export async function runTunnelAgent(options: TunnelAgentOptions, signal: AbortS
   const resetAfter = options.backoffResetAfterMs ?? RECONNECT_RESET_AFTER_MS;
   const unmasked = options.unmaskedFrames ?? options.kasAddress.toLowerCase().startsWith('wss:');
   let attempt = 0;
+  let caCert = options.caCert;
   // Cleared for the rest of the process when raw connections proved impossible.
   let offerH2 = (options.transport ?? 'auto') === 'auto';
   /** Raw sessions in a row that ended before the server's SETTINGS arrived. */
@@ -116,7 +126,7 @@ export async function runTunnelAgent(options: TunnelAgentOptions, signal: AbortS
           // A token read from a file often ends with a newline, which no header may carry.
           token: options.token.trim(),
           info,
-          ...(options.caCert ? { caCert: options.caCert } : {}),
+          ...(caCert ? { caCert } : {}),
           ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
           unmaskedFrames: unmasked,
           offerH2,
@@ -151,6 +161,13 @@ export async function runTunnelAgent(options: TunnelAgentOptions, signal: AbortS
       }
     } catch (err) {
       if (signal.aborted) break;
+      if (caCert === undefined && isUntrustedCertificate(err)) {
+        const proven = await proveServerCa(options, logger);
+        if (proven) {
+          caCert = proven;
+          continue;
+        }
+      }
       reason = err instanceof DialError ? err.message : `unexpected failure: ${(err as Error).message}`;
       logger.warn({ reason, status: (err as DialError).status }, `cannot connect to the server: ${reason}`);
     }
@@ -186,6 +203,24 @@ export function serveAcceptedTunnel(ws: WebSocket, options: AcceptedTunnelOption
     shutdownGraceMs: options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS,
     signal,
   });
+}
+
+/**
+ * The server's private CA, proven with the agent token (see `lib/ca_proof.ts`), or
+ * undefined (logged) when the server cannot prove one: the dial error then stands.
+ */
+async function proveServerCa(options: TunnelAgentOptions, logger: Logger): Promise<string | undefined> {
+  const kas = new URL(options.kasAddress);
+  const base = `https://${kas.host}${kas.pathname.replace(/\/-\/kubernetes-agent\/?$/, '')}`;
+  const proxy = options.proxy === undefined ? proxyFromEnvironment(options.kasAddress) : options.proxy;
+  try {
+    const proven = await fetchProvenCa(base, options.token, proxy ? { agent: new HttpsProxyAgent(proxy) } : {});
+    logger.info({ caFingerprint: proven.fingerprint }, `trusting the server's private CA (SHA-256 ${proven.fingerprint}), proven with the agent token`);
+    return proven.caPem;
+  } catch (err) {
+    logger.warn({ reason: (err as Error).message }, `the server's certificate is not trusted and its CA could not be proven: ${(err as Error).message}; pass it with --kas-ca-cert-file`);
+    return undefined;
+  }
 }
 
 function infoReader(info: TunnelAgentOptions['info']): () => Promise<AgentInfo> {

@@ -1,4 +1,4 @@
-import { rootCertificates } from 'node:tls';
+import { connect as tlsConnect, rootCertificates } from 'node:tls';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
@@ -104,7 +104,7 @@ function dialWebSocket(options: DialOptions, onOpen: (carrier: DialedCarrier) =>
       void refusalError(res, via).then(fail);
     };
     const onError = (err: Error): void => {
-      fail(new DialError(describeNetworkError(err, options.url, via.proxy), undefined, { cause: err }));
+      void describeDialFailure(err, options.url, via.proxy).then((message) => fail(new DialError(message, undefined, { cause: err })));
     };
     const cleanup = (): void => {
       options.signal.removeEventListener('abort', onAbort);
@@ -177,7 +177,7 @@ function dialNegotiated(options: DialOptions, onOpen: (carrier: DialedCarrier) =
       void refusalError(res, via).then((err) => fail(err));
     });
     request.on('error', (err: Error) => {
-      fail(new DialError(describeNetworkError(err, options.url, via.proxy), undefined, { cause: err }));
+      void describeDialFailure(err, options.url, via.proxy).then((message) => fail(new DialError(message, undefined, { cause: err })));
     });
     request.on('upgrade', (res: IncomingMessage, socket: Socket, head: Buffer) => {
       if (settled) {
@@ -279,6 +279,37 @@ function describeRefusal(status: number, body: string): string {
   if (status >= 300 && status < 400) return `the server redirected (${status}); use the final URL as --kas-address`;
   return `the server refused the connection with HTTP ${status}${detail}`;
 }
+
+/**
+ * `describeNetworkError`, and for a `ws://` address whose server hung up on the plain
+ * handshake: whether that server speaks TLS (then the fix is `wss://`, say so).
+ */
+async function describeDialFailure(err: Error, url: string, proxy: string | null | undefined): Promise<string> {
+  const code = (err as { code?: string }).code ?? '';
+  if (!proxy && url.startsWith('ws:') && (code === 'ECONNRESET' || /socket hang up/i.test(err.message)) && (await speaksTls(url))) {
+    const wss = url.replace(/^ws:/, 'wss:');
+    return `the server at ${safeHost(url)} speaks TLS: use wss:// (--kas-address ${wss} or KUBEGATE_KAS_ADDRESS)`;
+  }
+  return describeNetworkError(err, url, proxy);
+}
+
+/** Whether a TLS handshake with the address's host and port succeeds (certificate not checked). */
+function speaksTls(url: string): Promise<boolean> {
+  const target = new URL(url);
+  return new Promise(function probeTls(resolve) {
+    const socket = tlsConnect({ host: target.hostname.replace(/^\[|\]$/g, ''), port: Number(target.port || 80), rejectUnauthorized: false, timeout: TLS_PROBE_TIMEOUT_MS });
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+/** How long the `ws://`-to-a-TLS-server probe waits. */
+const TLS_PROBE_TIMEOUT_MS = 3_000;
 
 function describeNetworkError(err: Error, url: string, proxy: string | null | undefined): string {
   const code = (err as { code?: string }).code ?? '';

@@ -42,6 +42,7 @@ export function createAgentHttp2Server(
       }
     }
   });
+  server.on('stream', trackOpenStream);
   server.on('session', function tunedSession(session) {
     session.on('connect', () => widenConnectionWindow(session));
     // Session errors surface as the connection closing; the serve loop logs that once.
@@ -51,6 +52,36 @@ export function createAgentHttp2Server(
   server.setTimeout(0);
   return server;
 }
+
+/** Streams still open per session, so a stop can reset them (see `cancelOpenStreams`). */
+const OPEN_STREAMS = new WeakMap<http2.Http2Session, Set<http2.ServerHttp2Stream>>();
+/** The highest stream id each session has seen: the GOAWAY of a graceful stop names it. */
+const LAST_STREAM_ID = new WeakMap<http2.Http2Session, number>();
+
+function trackOpenStream(stream: http2.ServerHttp2Stream): void {
+  const session = stream.session;
+  if (!session) return;
+  let open = OPEN_STREAMS.get(session);
+  if (!open) OPEN_STREAMS.set(session, (open = new Set()));
+  open.add(stream);
+  if (stream.id !== undefined) LAST_STREAM_ID.set(session, Math.max(LAST_STREAM_ID.get(session) ?? 0, stream.id));
+  stream.once('close', () => open.delete(stream));
+}
+
+/**
+ * At the end of the grace period: reset what still streams (a watch, a `logs -f`), so the server sees each one cut, not ended — and tells kubectl why — rather
+ * than the clean end a torn-down session would give them.
+ */
+function cancelOpenStreams(session: http2.Http2Session): void {
+  for (const stream of OPEN_STREAMS.get(session) ?? []) {
+    // Not `close(CANCEL)`: it ends the writable side first, and the server would see the
+    // stream's clean end. `destroy` with an error resets it at once (INTERNAL_ERROR).
+    if (!stream.destroyed) stream.destroy(new Error('the agent is stopping'));
+  }
+}
+
+/** After the grace period and the resets, how long the session may take to close itself. */
+const CLOSE_AFTER_CANCEL_MS = 1_000;
 
 function answerInfo(res: http2.Http2ServerResponse, info: () => Promise<AgentInfo>): void {
   info().then(
@@ -121,9 +152,13 @@ function stopGracefully(ws: WebSocket, session: http2.ServerHttp2Session | undef
   }
   session.close(closeSocket);
   setTimeout(function graceOver() {
-    closeSocket();
-    // Do not wait for a close handshake the server may never answer.
-    setTimeout(() => ws.terminate(), 1_000).unref();
+    // The session closes (and calls closeSocket) once the resets are out.
+    cancelOpenStreams(session);
+    setTimeout(function stillOpen() {
+      closeSocket();
+      // Do not wait for a close handshake the server may never answer.
+      setTimeout(() => ws.terminate(), 1_000).unref();
+    }, CLOSE_AFTER_CANCEL_MS).unref();
   }, graceMs).unref();
 }
 
@@ -222,11 +257,17 @@ function stopRawGracefully(session: http2.ServerHttp2Session, socket: Socket, gr
     socket.destroy();
     return;
   }
-  session.goaway(http2.constants.NGHTTP2_NO_ERROR, 0, encodeCloseReason(1001, ''));
+  // The last stream id tells the server which requests this pod still answers (all it
+  // sent so far): a GOAWAY naming 0 made it fail every request in flight at once.
+  session.goaway(http2.constants.NGHTTP2_NO_ERROR, LAST_STREAM_ID.get(session) ?? 0, encodeCloseReason(1001, ''));
   session.close();
   setTimeout(function graceOver() {
-    session.destroy();
-    socket.destroy();
+    // The session closes by itself once the resets are out (see serveRawTunnel's finish).
+    cancelOpenStreams(session);
+    setTimeout(function stillOpen() {
+      session.destroy();
+      socket.destroy();
+    }, CLOSE_AFTER_CANCEL_MS).unref();
   }, graceMs).unref();
 }
 

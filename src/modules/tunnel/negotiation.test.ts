@@ -13,7 +13,10 @@ import WebSocket, { createWebSocketStream } from 'ws';
 import { memoryLogger, startFrameCheckingRelay, startTestAgent, startTestServer, TRANSPORT_CASES, waitFor, bodyText, testEachTransport } from './testing.js';
 import { TUNNEL_H2_SUBPROTOCOL, webSocketAccept } from './shared.js';
 
-
+/** The agent's "connected to the server" lines: what the agent saw, not the server. */
+function agentConnected(log: ReturnType<typeof memoryLogger>): Array<Record<string, unknown>> {
+  return log.lines().filter((l) => l.msg === 'connected to the server');
+}
 
 const FALLBACK_WARNING = /using WebSocket frames from now on\. Set --tunnel-transport websocket \(KUBEGATE_TUNNEL_TRANSPORT=websocket\)/;
 
@@ -82,11 +85,13 @@ test('the agent offers the subprotocol in auto mode only; a server that declines
     const log = memoryLogger();
     const agent = startTestAgent({ ...transport.agent, kasAddress: server.url, logger: log.logger });
     try {
-      await waitFor(() => server.tunnel.isConnected(1), `the connection (${transport.name})`);
+      // Both ends, each in its own time: the server registers the connection when it has
+      // written its 101, the agent logs it when it has read that 101 (later, under load).
+      await waitFor(() => server.tunnel.isConnected(1), `the connection on the server (${transport.name})`);
+      await waitFor(() => agentConnected(log).length > 0, `the connection on the agent (${transport.name})`);
       assert.equal(server.tunnel.connections(1)[0]!.transport, transport.expected, transport.name);
       assert.deepEqual(offered, [transport.agent.transport === 'websocket' ? undefined : TUNNEL_H2_SUBPROTOCOL], transport.name);
-      const connected = log.lines().filter((l) => l.msg === 'connected to the server');
-      assert.deepEqual(connected.map((l) => l.transport), [transport.expected], transport.name);
+      assert.deepEqual(agentConnected(log).map((l) => l.transport), [transport.expected], transport.name);
       assert.doesNotMatch(log.text(), FALLBACK_WARNING, transport.name);
       const res = await server.tunnel.request(1, { method: 'GET', path: '/' });
       assert.equal(await bodyText(res.body), 'ok');
@@ -136,6 +141,7 @@ test('one raw session that fails before the server\'s SETTINGS (the server went 
   const agent = startTestAgent({ kasAddress: `ws://127.0.0.1:${relay.port}/-/kubernetes-agent/`, logger: log.logger, minBackoffMs: 10, maxBackoffMs: 20 });
   try {
     await waitFor(() => server.tunnel.connections(1).some((c) => c.transport === 'h2'), 'a raw connection after the failed one');
+    await waitFor(() => agentConnected(log).length === 2, 'the second connection on the agent');
     assert.equal(relay.cut(), 1);
     assert.equal(await bodyText((await server.tunnel.request(1, { method: 'GET', path: '/' })).body), 'ok');
     assert.deepEqual(log.lines().filter((l) => l.msg === 'connected to the server').map((l) => l.transport), ['h2', 'h2']);

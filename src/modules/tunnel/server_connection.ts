@@ -58,6 +58,9 @@ export class ServerConnection {
   /** Streams in flight: the load the registry balances on. */
   activeStreams = 0;
   closed = false;
+  /** Resolves, once, with why the connection ended (what `onClosed` listeners get). */
+  readonly closedReason: Promise<string>;
+  #resolveClosed!: (reason: string) => void;
   readonly #carrier: ServerCarrier;
   readonly #closedListeners: Array<(reason: string) => void> = [];
   /** Set when this side decided to close, so the socket's close code does not override it. */
@@ -72,6 +75,7 @@ export class ServerConnection {
     timers: ConnectionTimers,
     logger: Logger,
   ) {
+    this.closedReason = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#carrier = carrier;
     this.transport = carrier.kind;
     this.agentId = identity.agentId;
@@ -190,7 +194,16 @@ export class ServerConnection {
     if (this.closed) return;
     this.closed = true;
     if (!this.session.destroyed) this.session.destroy();
+    this.#resolveClosed(reason);
     for (const listener of this.#closedListeners) listener(reason);
+  }
+
+  /**
+   * Whether this connection is going away (closed, or its HTTP/2 session torn down): a
+   * stream that broke now broke because of that, and `closedReason` will say why.
+   */
+  get goingAway(): boolean {
+    return this.closed || this.session.closed || this.session.destroyed;
   }
 }
 

@@ -71,6 +71,14 @@ export interface TunnelResponse {
   headers: IncomingHttpHeaders;
   body: Readable;
   connectionId: number;
+  /**
+   * After `body` ended early (error, or closed without its end): why, when the agent
+   * connection carrying it went away ("the agent is stopping", "the agent missed its
+   * heartbeats"…); null when the connection is fine (the agent reset just this stream).
+   */
+  connectionLost?(): Promise<string | null>;
+  /** At the body's `end`: whether it was cut (reset, or its connection gone) rather than ended by the agent. */
+  endedEarly?(): boolean;
 }
 
 /**
@@ -90,7 +98,11 @@ export async function sendRequest(conn: ServerConnection, request: TunnelRequest
   const stream = openStream(conn, request, http2Headers(request), request.body == null);
   if (request.body != null) sendBody(stream, request.body);
   const { status, headers } = await responseHeaders(conn, stream, request.signal);
-  return { status, headers, body: stream, connectionId: conn.connectionId };
+  return { status, headers, body: stream, connectionId: conn.connectionId, connectionLost: () => (conn.goingAway ? conn.closedReason : Promise.resolve(null)),
+    // A stream cut by its connection going away still emits 'end' (http2 closes it with
+    // CANCEL): only a close without an error code is the agent's own end.
+    endedEarly: () => (stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) || conn.session.destroyed,
+  };
 }
 
 /**
@@ -157,16 +169,16 @@ function responseHeaders(
       for (const [name, value] of Object.entries(raw)) if (!name.startsWith(':')) headers[name] = value;
       resolve({ status: Number(raw[':status'] ?? 502), headers });
     };
-    const onError = (err: Error): void => {
+    // When the connection itself went away, its reason ("the agent is stopping", "the
+    // agent missed its heartbeats") says more than the stream's ECONNRESET or CANCEL.
+    const failWith = (detail: string, err?: Error): void => {
       cleanup();
-      if (signal?.aborted) reject(new TunnelAbortedError({ cause: signal.reason }));
-      else reject(new TunnelRequestError(conn.agentId, describeStreamError(err), { cause: err }));
+      if (signal?.aborted) return reject(new TunnelAbortedError({ cause: signal.reason }));
+      if (!conn.goingAway) return reject(new TunnelRequestError(conn.agentId, detail, err ? { cause: err } : undefined));
+      void conn.closedReason.then((reason) => reject(new TunnelRequestError(conn.agentId, `its connection ended (${reason})`, err ? { cause: err } : undefined)));
     };
-    const onClose = (): void => {
-      cleanup();
-      if (signal?.aborted) reject(new TunnelAbortedError({ cause: signal.reason }));
-      else reject(new TunnelRequestError(conn.agentId, describeClose(stream.rstCode)));
-    };
+    const onError = (err: Error): void => failWith(describeStreamError(err), err);
+    const onClose = (): void => failWith(describeClose(stream.rstCode));
     const cleanup = (): void => {
       stream.off('response', onResponse);
       stream.off('error', onError);
