@@ -219,6 +219,8 @@ export interface ClusterProvidersAwsTable {
   id: Generated<number>;
   cluster_id: number;
   request_id: number | null;
+  /** The EKS cluster's name (the Kubegate cluster may be renamed later). */
+  cluster_name: string;
   /** Role B, assumed with `external_id` for every AWS call. */
   role_arn: string;
   external_id: string;

@@ -155,6 +155,9 @@ export class ClusterService {
   async update(owner: ClusterOwner, clusterId: number, input: ClusterUpdate): Promise<Cluster> {
     const current = await this.find(owner, clusterId);
     const platform = input.platform_kubernetes_attributes ?? {};
+    if (current.api_url === NOT_PROVISIONED && Object.keys(platform).length > 0) {
+      throw conflict(`cluster ${current.id} is still being created through AWS: its API URL, CA and token are set when it is ready; change platform_kubernetes_attributes after that`);
+    }
     const changes: Updateable<ClustersTable> = {};
     if (input.name !== undefined) changes.name = input.name;
     if (input.environment_scope !== undefined) changes.environment_scope = input.environment_scope;

@@ -46,6 +46,7 @@ export function eksClusters(engine: Engine): Migration {
       await withId(engine, db.schema.createTable('cluster_providers_aws'))
         .addColumn('cluster_id', 'integer', (c) => c.notNull().unique().references('clusters.id').onDelete('cascade'))
         .addColumn('request_id', 'integer', (c) => c.references('cluster_eks_requests.id').onDelete('set null'))
+        .addColumn('cluster_name', 'text', (c) => c.notNull())
         .addColumn('role_arn', 'text', (c) => c.notNull())
         .addColumn('external_id', 'text', (c) => c.notNull())
         .addColumn('region', 'text', (c) => c.notNull())

@@ -14,16 +14,25 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { AwsCallError, type AwsApi, type AwsCredentials, type AwsSession, type StackEvent } from './aws.js';
 import { EKS_TOKEN_PREFIX, EKS_TOKEN_TTL_SECONDS, MAX_STACK_EVENTS } from './defaults.js';
 
-type ClientConfig = { region: string; credentials?: AwsCredentials; endpoint?: string; maxAttempts: number };
+type ClientConfig = { region: string; credentials?: AwsCredentials; endpoint?: string; maxAttempts: number; requestHandler: { connectionTimeout: number; requestTimeout: number } };
 
 /** The SDK's own retries cover throttling and 5xx; a form should not hang on more. */
 const SDK_MAX_ATTEMPTS = 3;
+/** The SDK waits forever by default; a form, a poll and shutdown must not. */
+const SDK_CONNECTION_TIMEOUT_MS = 5_000;
+const SDK_REQUEST_TIMEOUT_MS = 30_000;
 
 export function createSdkAwsApi(options: { endpoint?: string | undefined } = {}): AwsApi {
   const endpoint = options.endpoint;
 
   function config(region: string, credentials: AwsCredentials | undefined): ClientConfig {
-    return { region, ...(credentials ? { credentials } : {}), ...(endpoint ? { endpoint } : {}), maxAttempts: SDK_MAX_ATTEMPTS };
+    return {
+      region,
+      ...(credentials ? { credentials } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      maxAttempts: SDK_MAX_ATTEMPTS,
+      requestHandler: { connectionTimeout: SDK_CONNECTION_TIMEOUT_MS, requestTimeout: SDK_REQUEST_TIMEOUT_MS },
+    };
   }
 
   async function call<C extends { destroy(): void }, T>(client: C, fn: (client: C) => Promise<T>): Promise<T> {
