@@ -1,0 +1,87 @@
+/**
+ * A throwaway AWS emulator for tests: `moto_server` (Python moto) on a free loopback port,
+ * one per test process. Without moto the EKS tests skip with `MOTO_MISSING`; on CI
+ * (`CI=true`) a missing moto is a broken machine and `startMoto` throws.
+ *
+ * moto enforces IAM (signatures, identity policies, role trust policies with
+ * `sts:ExternalId`) once `enforceIam(true)` is called: what runs before seeds the world.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+export const MOTO_MISSING = 'moto_server is not installed (the AWS emulator the EKS tests drive; `pip install "moto[server]"`, .ci/run checks for it)';
+export const MOTO_ACCOUNT_ID = '123456789012';
+const START_TIMEOUT_MS = 30_000;
+
+export interface Moto {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** Turns IAM enforcement on (every later call is authenticated and authorized) or off. */
+  enforceIam(on: boolean): Promise<void>;
+  /** moto's whole state as JSON (its `/moto-api/data.json`). */
+  state(): Promise<Record<string, Record<string, unknown[]>>>;
+  stop(): Promise<void>;
+}
+
+export function motoCommand(): string | undefined {
+  const bin = process.env.MOTO_SERVER ?? 'moto_server';
+  return spawnSync(bin, ['--help'], { stdio: 'ignore' }).status === 0 ? bin : undefined;
+}
+
+export async function startMoto(): Promise<Moto | undefined> {
+  const bin = motoCommand();
+  if (!bin) {
+    if (process.env.CI) throw new Error(`CI: ${MOTO_MISSING}`);
+    return undefined;
+  }
+  const child = spawn(bin, ['-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const url = await listeningUrl(child);
+  const post = async (path: string, body: string) => {
+    // text/plain: moto reads the raw body only for that content type.
+    const res = await fetch(`${url}${path}`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+    if (!res.ok) throw new Error(`moto ${path}: ${res.status} ${await res.text()}`);
+  };
+  return {
+    url,
+    enforceIam: (on) => post('/moto-api/reset-auth', on ? '0' : 'inf'),
+    async state() {
+      return (await (await fetch(`${url}/moto-api/data.json`)).json()) as Record<string, Record<string, unknown[]>>;
+    },
+    async stop() {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`moto_server did not start within ${START_TIMEOUT_MS / 1000} s: ${output}`)), START_TIMEOUT_MS);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        // Keep draining its log so that a full pipe never blocks it.
+        child.stdout?.removeListener('data', onData);
+        child.stderr?.removeListener('data', onData);
+        child.stdout?.resume();
+        child.stderr?.resume();
+        resolve(m[1]!);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => fail(new Error(`moto_server exited (${code}) before listening: ${output}`)));
+  });
+}
