@@ -17,7 +17,7 @@ import { EC2Client, CreateVpcCommand, CreateSubnetCommand, CreateSecurityGroupCo
 import { EKSClient, CreateClusterCommand } from '@aws-sdk/client-eks';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { MOTO_ACCOUNT_ID, type Moto } from './moto.js';
+import { MOTO_ACCOUNT_ID, motoRequest, type Moto } from './moto.js';
 
 export const REGION = 'eu-west-1';
 export const AMI_PARAMETER = '/kubegate-test/eks-ami/{version}';
@@ -122,29 +122,35 @@ export async function createProvisionRole(world: EksWorld, name: string, externa
 }
 
 async function putParameter(moto: Moto, name: string, value: string): Promise<void> {
-  const res = await fetch(moto.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'AmazonSSM.PutParameter',
-      // moto takes the region from the credential scope (unchecked before IAM enforcement).
-      authorization: `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/${REGION}/ssm/aws4_request, SignedHeaders=host, Signature=seed`,
-    },
-    body: JSON.stringify({ Name: name, Value: value, Type: 'String' }),
+  const res = await motoRequest(moto.url, 'POST', '/', JSON.stringify({ Name: name, Value: value, Type: 'String' }), {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amz-target': 'AmazonSSM.PutParameter',
+    // moto takes the region from the credential scope (unchecked before IAM enforcement).
+    authorization: `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/${REGION}/ssm/aws4_request, SignedHeaders=host, Signature=seed`,
   });
-  if (!res.ok) throw new Error(`SSM PutParameter ${name}: ${res.status} ${await res.text()}`);
+  if (res.status !== 200) throw new Error(`SSM PutParameter ${name}: ${res.status} ${res.body}`);
+}
+
+export interface AssumedSession {
+  roleArn: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
 }
 
 export interface AwsFront {
   url: string;
   /** CreateStack calls that went through, as the front saw them. */
   stacks: Array<{ name: string; parameters: Record<string, string> }>;
+  /** Credentials sts:AssumeRole handed out, by access key ID (what EKS's authenticator learns from STS). */
+  sessions: Map<string, AssumedSession>;
   close(): Promise<void>;
 }
 
 /** See the file comment. `kube` is where created EKS clusters' API "lives". */
 export async function startAwsFront(world: EksWorld, kube: { url: string; caCert: string }): Promise<AwsFront> {
   const stacks: AwsFront['stacks'] = [];
+  const sessions: AwsFront['sessions'] = new Map();
   const target = new URL(world.moto.url);
   const server = http.createServer(async function front(req, res) {
     const chunks: Buffer[] = [];
@@ -153,7 +159,8 @@ export async function startAwsFront(world: EksWorld, kube: { url: string; caCert
     const service = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
     // Forwarded with the same Host header: moto checks the signature over it.
     const upstream = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, resolve);
+      // agent: false, as in moto.ts: moto's server may close a kept-alive socket at any time.
+      const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent: false }, resolve);
       up.on('error', reject);
       up.end(body);
     });
@@ -164,6 +171,13 @@ export async function startAwsFront(world: EksWorld, kube: { url: string; caCert
     if (service === 'cloudformation' && status === 200) {
       const form = new URLSearchParams(body.toString());
       if (form.get('Action') === 'CreateStack') answer = await playCloudFormationEks(world, form, stacks, answer);
+    }
+    if (service === 'sts' && status === 200) {
+      const roleArn = new URLSearchParams(body.toString()).get('RoleArn');
+      const xml = answer.toString();
+      const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1];
+      const accessKeyId = field('AccessKeyId');
+      if (roleArn && accessKeyId) sessions.set(accessKeyId, { roleArn, accessKeyId, secretAccessKey: field('SecretAccessKey')!, sessionToken: field('SessionToken')! });
     }
     if (service === 'eks' && req.method === 'GET' && /^\/clusters\/[^/]+$/.test(req.url ?? '') && status === 200) {
       const parsed = JSON.parse(answer.toString()) as { cluster: Record<string, unknown> };
@@ -180,6 +194,7 @@ export async function startAwsFront(world: EksWorld, kube: { url: string; caCert
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     stacks,
+    sessions,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -204,29 +219,27 @@ async function playCloudFormationEks(world: EksWorld, form: URLSearchParams, sta
 /**
  * The simulator's token webhook for `aws eks get-token` tokens, as EKS's authenticator
  * checks them: a presigned sts:GetCallerIdentity URL whose signature covers the cluster's
- * name in `x-k8s-aws-id`. The signature is recomputed with the secret moto issued for the
- * access key; a valid token of the cluster's creator maps to an administrator, as EKS
- * maps the IAM principal that created a cluster.
+ * name in `x-k8s-aws-id`. The signature is recomputed with the secret STS issued for the
+ * access key (the front saw it go by); a valid token of the cluster's creator maps to an
+ * administrator, as EKS maps the IAM principal that created a cluster.
  */
-export function eksTokenWebhook(world: EksWorld, clusterName: string, creatorRoleArn: () => string | undefined) {
+export function eksTokenWebhook(front: AwsFront, clusterName: string, creatorRoleArn: () => string | undefined) {
   return async function verifyEksToken(token: string) {
     if (!token.startsWith('k8s-aws-v1.')) return undefined;
     const url = new URL(Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString());
     const q = url.searchParams;
     if (q.get('Action') !== 'GetCallerIdentity' || !(q.get('X-Amz-SignedHeaders') ?? '').split(';').includes('x-k8s-aws-id')) return undefined;
     const [accessKeyId, date, region] = (q.get('X-Amz-Credential') ?? '').split('/');
-    const state = await world.moto.state();
-    const sessions = (state.sts?.AssumedRole ?? []) as Array<{ access_key_id: string; secret_access_key: string; session_token: string; role_arn: string }>;
-    const session = sessions.find((s) => s.access_key_id === accessKeyId);
-    if (!session || session.role_arn !== creatorRoleArn() || !date || !region) return undefined;
+    const session = front.sessions.get(accessKeyId ?? '');
+    if (!session || session.roleArn !== creatorRoleArn() || !date || !region) return undefined;
     const amzDate = q.get('X-Amz-Date')!;
-    const signer = new SignatureV4({ service: 'sts', region, credentials: { accessKeyId: session.access_key_id, secretAccessKey: session.secret_access_key, sessionToken: session.session_token }, sha256: Sha256 });
+    const signer = new SignatureV4({ service: 'sts', region, credentials: { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken }, sha256: Sha256 });
     const query: Record<string, string> = { Action: 'GetCallerIdentity', Version: q.get('Version') ?? '' };
     const again = await signer.presign(
       { method: 'GET', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: url.pathname, query, headers: { host: url.host, 'x-k8s-aws-id': clusterName } },
       { expiresIn: Number(q.get('X-Amz-Expires')), signingDate: new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`) },
     );
     if ((again.query as Record<string, string>)['X-Amz-Signature'] !== q.get('X-Amz-Signature')) return undefined;
-    return { username: session.role_arn, groups: ['system:masters'] };
+    return { username: session.roleArn, groups: ['system:masters'] };
   };
 }

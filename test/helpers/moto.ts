@@ -3,10 +3,12 @@
  * one per test process. Without moto the EKS tests skip with `MOTO_MISSING`; on CI
  * (`CI=true`) a missing moto is a broken machine and `startMoto` throws.
  *
+ * AWS's managed policies (AmazonEKSClusterPolicy…) are loaded, as they exist in every account.
  * moto enforces IAM (signatures, identity policies, role trust policies with
  * `sts:ExternalId`) once `enforceIam(true)` is called: what runs before seeds the world.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 
 export const MOTO_MISSING = 'moto_server is not installed (the AWS emulator the EKS tests drive; `pip install "moto[server]"`, .ci/run checks for it)';
 export const MOTO_ACCOUNT_ID = '123456789012';
@@ -17,8 +19,6 @@ export interface Moto {
   url: string;
   /** Turns IAM enforcement on (every later call is authenticated and authorized) or off. */
   enforceIam(on: boolean): Promise<void>;
-  /** moto's whole state as JSON (its `/moto-api/data.json`). */
-  state(): Promise<Record<string, Record<string, unknown[]>>>;
   stop(): Promise<void>;
 }
 
@@ -33,21 +33,18 @@ export async function startMoto(): Promise<Moto | undefined> {
     if (process.env.CI) throw new Error(`CI: ${MOTO_MISSING}`);
     return undefined;
   }
-  const child = spawn(bin, ['-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+  const child = spawn(bin, ['-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1', MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const url = await listeningUrl(child);
   const post = async (path: string, body: string) => {
     // text/plain: moto reads the raw body only for that content type.
-    const res = await fetch(`${url}${path}`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
-    if (!res.ok) throw new Error(`moto ${path}: ${res.status} ${await res.text()}`);
+    const res = await motoRequest(url, 'POST', path, body, { 'content-type': 'text/plain' });
+    if (res.status !== 200) throw new Error(`moto ${path}: ${res.status} ${res.body}`);
   };
   return {
     url,
     enforceIam: (on) => post('/moto-api/reset-auth', on ? '0' : 'inf'),
-    async state() {
-      return (await (await fetch(`${url}/moto-api/data.json`)).json()) as Record<string, Record<string, unknown[]>>;
-    },
     async stop() {
       process.off('exit', killOnExit);
       if (child.exitCode !== null) return;
@@ -56,6 +53,25 @@ export async function startMoto(): Promise<Moto | undefined> {
       await exited;
     },
   };
+}
+
+/**
+ * One connection per request: moto's development server closes connections at will, and
+ * a pooled keep-alive socket it closed would fail the next request ("other side closed").
+ */
+export function motoRequest(base: string, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, method, path: `${url.pathname}${url.search}`, headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 function listeningUrl(child: ChildProcess): Promise<string> {

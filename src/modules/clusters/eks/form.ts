@@ -35,7 +35,7 @@ export function checkRoleArn(value: unknown, field: string): string {
 /** `POST …/eks_requests/:id/authorize`: the role B ARN and the cluster region. */
 export const authorizeInput = z
   .object({
-    role_arn: z.unknown(),
+    role_arn: z.unknown().optional(),
     region: z.string(required('the region of the new cluster, e.g. eu-west-1')).trim().regex(REGION, 'must be an AWS region name, e.g. eu-west-1'),
   })
   .strict();
@@ -45,7 +45,7 @@ export function clusterForm(template: EksTemplate) {
     z.string(required(what)).refine((v) => values.includes(v), `must be one of ${values.join(', ')} (the values of cloudformation/eks_cluster.yaml)`);
   const providerAws = z
     .object({
-      role_arn: z.unknown(),
+      role_arn: z.unknown().optional(),
       kubernetes_version: oneOf(template.kubernetesVersions, 'the Kubernetes version').optional(),
       key_name: z.string(required('the key pair for SSH access to the nodes')).trim().min(1, "can't be blank: choose a key pair of the cluster's region").max(255, 'is too long (maximum is 255 characters)'),
       vpc_id: z.string(required('the VPC of the cluster')).regex(/^vpc-[0-9a-f]+$/, 'must be a VPC ID, e.g. vpc-0a1b2c3d'),
