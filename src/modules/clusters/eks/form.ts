@@ -20,8 +20,6 @@ const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]*$/;
 export const MIN_SUBNETS = 2;
 export const MAX_NODES = 100;
 
-const required = (what: string) => ({ error: (i: { input: unknown }) => (i.input === undefined ? `is missing: ${what}` : 'must be a string') });
-
 /**
  * Document 003's first troubleshooting case, word for word, with the valid example it gives.
  * Checked before any AWS call: a typo should not cost a round trip.
@@ -36,32 +34,32 @@ export function checkRoleArn(value: unknown, field: string): string {
 export const authorizeInput = z
   .object({
     role_arn: z.unknown().optional(),
-    region: z.string(required('the region of the new cluster, e.g. eu-west-1')).trim().regex(REGION, 'must be an AWS region name, e.g. eu-west-1'),
+    region: z.string().trim().regex(REGION, 'must be an AWS region name, e.g. eu-west-1'),
   })
   .strict();
 
 export function clusterForm(template: EksTemplate) {
-  const oneOf = (values: string[], what: string) =>
-    z.string(required(what)).refine((v) => values.includes(v), `must be one of ${values.join(', ')} (the values of cloudformation/eks_cluster.yaml)`);
+  const oneOf = (values: string[]) =>
+    z.string().refine((v) => values.includes(v), `must be one of ${values.join(', ')} (the values of cloudformation/eks_cluster.yaml)`);
   const providerAws = z
     .object({
       role_arn: z.unknown().optional(),
-      kubernetes_version: oneOf(template.kubernetesVersions, 'the Kubernetes version').optional(),
-      key_name: z.string(required('the key pair for SSH access to the nodes')).trim().min(1, "can't be blank: choose a key pair of the cluster's region").max(255, 'is too long (maximum is 255 characters)'),
-      vpc_id: z.string(required('the VPC of the cluster')).regex(/^vpc-[0-9a-f]+$/, 'must be a VPC ID, e.g. vpc-0a1b2c3d'),
+      kubernetes_version: oneOf(template.kubernetesVersions).optional(),
+      key_name: z.string().trim().min(1, "can't be blank: choose a key pair of the cluster's region").max(255, 'is too long (maximum is 255 characters)'),
+      vpc_id: z.string().regex(/^vpc-[0-9a-f]+$/, 'must be a VPC ID, e.g. vpc-0a1b2c3d'),
       subnet_ids: z
-        .array(z.string().regex(/^subnet-[0-9a-f]+$/, 'must be a subnet ID, e.g. subnet-0a1b2c3d'), { error: (i) => (i.input === undefined ? 'is missing: the subnets where the nodes run' : 'must be an array of subnet IDs') })
+        .array(z.string().regex(/^subnet-[0-9a-f]+$/, 'must be a subnet ID, e.g. subnet-0a1b2c3d'))
         .min(MIN_SUBNETS, 'must list at least two subnets: EKS needs subnets in two availability zones')
         .refine((ids) => new Set(ids).size === ids.length, 'must not list a subnet twice'),
-      security_group_id: z.string(required('the security group of the EKS-managed network interfaces')).regex(/^sg-[0-9a-f]+$/, 'must be a security group ID, e.g. sg-0a1b2c3d'),
-      instance_type: oneOf(template.instanceTypes, 'the instance type of the nodes').optional(),
+      security_group_id: z.string().regex(/^sg-[0-9a-f]+$/, 'must be a security group ID, e.g. sg-0a1b2c3d'),
+      instance_type: oneOf(template.instanceTypes).optional(),
       num_nodes: intLike.pipe(z.number().min(1, 'must be at least 1').max(MAX_NODES, `must be at most ${MAX_NODES}`)).optional(),
     })
     .strict();
   return z
     .object({
       name: z
-        .string(required('the name of the cluster'))
+        .string()
         .trim()
         .min(1, "can't be blank")
         .max(100, 'is too long (maximum is 100 characters, the EKS limit)')

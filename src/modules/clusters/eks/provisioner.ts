@@ -79,7 +79,8 @@ export class EksProvisioner {
   }
 
   private idle(signal: AbortSignal): Promise<void> {
-    if (this.woken) {
+    // Aborted during the tick: an abort listener added now would never fire.
+    if (this.woken || signal.aborted) {
       this.woken = false;
       return Promise.resolve();
     }
