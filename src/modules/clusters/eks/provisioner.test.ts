@@ -248,7 +248,7 @@ for (const engine of ENGINES) {
       const target = await clusters.forJob({ projectId, projectPath: 'app', namespaceId, environment: `scope-${nextScope}` });
       assert.equal(sim.userForToken(target!.token)?.username, 'system:serviceaccount:default:gitlab');
       assert.equal((sim.get('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, 'gitlab-admin')?.roleRef as { name: string }).name, 'cluster-admin');
-      assert.match((sim.get('v1', 'ConfigMap', 'kube-system', 'aws-auth')?.data as { mapRoles: string }).mapRoles, /rolearn: arn:aws:iam::111122223333:role\/nodes\n  username: system:node:\{\{EC2PrivateDNSName\}\}/);
+      assert.match((sim.get('v1', 'ConfigMap', 'kube-system', 'aws-auth')?.data as { mapRoles: string }).mapRoles, /rolearn: arn:aws:iam::111122223333:role\/nodes\n {2}username: system:node:\{\{EC2PrivateDNSName\}\}/);
     });
   });
 }
