@@ -156,6 +156,12 @@ describe('instance settings: GET/PUT /application/settings', () => {
     assert.doesNotMatch(JSON.stringify(server.logs), /wJalrXUtnFEMI/);
     assert.doesNotMatch(JSON.stringify((await server.api('GET', '/application/settings')).body), /wJalrXUtnFEMI/);
 
+    // The secret in the query string, GitLab's style: the request log shows it redacted.
+    const viaQuery = await server.api('PUT', `/application/settings?eks_access_key_id=${world.kubegateUser.accessKeyId}&eks_secret_access_key=${encodeURIComponent(SECRET)}`);
+    assert.equal(viaQuery.status, 200, JSON.stringify(viaQuery.body));
+    assert.doesNotMatch(JSON.stringify(server.logs), /wJalrXUtnFEMI/);
+    assert.ok(server.logs.some((l) => String((l.req as { url?: string } | undefined)?.url).includes('eks_secret_access_key=[redacted]')));
+
     // Clearing the key ID goes back to the default credential chain, the secret with it.
     const cleared = await server.api('PUT', '/application/settings', { eks_access_key_id: '' });
     assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
