@@ -53,6 +53,13 @@ async function startServer(pollSeconds: string, dataDir?: string): Promise<TestS
 before(async () => {
   moto = await startMoto();
   if (!moto) return;
+  // The SDK's default credential chain must never reach for an instance's metadata
+  // service (a link-local address) from a test.
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  // Nor find the machine's own AWS files: the chain holds what a test puts in it only.
+  process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/kubegate-test/credentials';
+  process.env.AWS_CONFIG_FILE = '/nonexistent/kubegate-test/config';
+  for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) delete process.env[name];
   sim = await startKubeApiServer();
   world = await seedEksWorld(moto, template.kubernetesVersions);
   await moto.enforceIam(true);
@@ -167,6 +174,24 @@ describe('instance settings: GET/PUT /application/settings', () => {
     assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
     assert.equal(cleared.body.eks_access_key_id, null);
     assert.equal((await server.app.store.db.selectFrom('application_settings').selectAll().executeTakeFirstOrThrow()).eks_secret_access_key_encrypted, null);
+
+    // Empty keys: the AWS SDK's default credential chain, here its environment provider
+    // (an instance profile on EC2). With nothing in the chain, a clear 503.
+    const { external_id: chainExternalId, id: chainRequest } = await startRequest();
+    const chainRole = await createProvisionRole(world, 'gitlab-eks-default-chain', chainExternalId, DOCUMENT_003_ACTIONS);
+    const nothing = await authorize(chainRequest, chainRole);
+    assert.equal(nothing.status, 503, JSON.stringify(nothing.body));
+    assert.match(nothing.body.message, /^Kubegate has no AWS credentials to assume the role with .*set eks_access_key_id and eks_secret_access_key .* or give the server an instance profile$/);
+    process.env.AWS_ACCESS_KEY_ID = world.kubegateUser.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = world.kubegateUser.secretAccessKey;
+    try {
+      const viaChain = await authorize(chainRequest, chainRole);
+      assert.equal(viaChain.status, 200, JSON.stringify(viaChain.body));
+      assert.equal(viaChain.body.authorized, true);
+    } finally {
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+    }
 
     // The real keys for the rest of the file: moto checks every signature.
     const real = await server.api('PUT', '/application/settings', { eks_access_key_id: world.kubegateUser.accessKeyId, eks_secret_access_key: world.kubegateUser.secretAccessKey });
