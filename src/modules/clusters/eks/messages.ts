@@ -13,9 +13,12 @@ export const EKS_MANAGED_POLICY_MESSAGE = "The provided role doesn't have the Am
  * then the document's three checks. AWS's message is reworded into the document's form
  * (some emulators leave out the resource, which is always the role).
  */
-export function assumeRoleDenied(err: AwsCallError, ctx: { roleArn: string; region: string; accountId: string; externalId: string }): KubegateError {
+/** AWS refused role B to Kubegate's credentials: unlike a missing setting, waiting will not help. */
+export class RoleDeniedError extends KubegateError {}
+
+export function assumeRoleDenied(err: AwsCallError, ctx: { roleArn: string; region: string; accountId: string; externalId: string }): RoleDeniedError {
   const principal = /User:?\s+(\S+?)\s+is not authorized/.exec(err.message)?.[1] ?? 'the credentials of the Amazon EKS settings';
-  return new KubegateError(
+  return new RoleDeniedError(
     'unprocessable',
     `Access denied: User ${principal} is not authorized to perform: sts:AssumeRole on resource: ${ctx.roleArn}. ` +
       `Check that 1) the AWS credentials of the Amazon EKS settings have a policy allowing sts:AssumeRole on this role; ` +

@@ -32,10 +32,12 @@ class ScriptedAws implements AwsApi {
   stackStatus = 'CREATE_IN_PROGRESS';
   events: StackEvent[] = [];
   createStackError: AwsCallError | undefined;
+  assumeRoleError: AwsCallError | undefined;
   readonly calls: string[] = [];
   constructor(private readonly kube: { url: string; caCert: string; token: string } | undefined) {}
   async assumeRole() {
     this.calls.push('sts:AssumeRole');
+    if (this.assumeRoleError) throw this.assumeRoleError;
     return { credentials: { accessKeyId: 'ASIA', secretAccessKey: 's', sessionToken: 't' }, arn: 'arn:aws:sts::111122223333:assumed-role/b/s', expiration: undefined };
   }
   async createStack(_s: unknown, input: { name: string }) {
@@ -216,6 +218,26 @@ for (const engine of ENGINES) {
       const late = await provider(b);
       assert.equal(late.status, 'errored');
       assert.match(late.status_reason!, /is still CREATE_IN_PROGRESS after 45 minutes; Kubegate stopped waiting/);
+    });
+
+    it("role B refused mid-creation errs with document 003's message; the integration switched off only pauses", async (t) => {
+      if (fx.skipped(t)) return;
+      await setUp();
+      const aws = new ScriptedAws(undefined);
+      const id = await scheduleCluster('paused');
+      const p = provisioner(aws);
+      await p.tick(new AbortController().signal);
+      assert.equal((await provider(id)).status, 'creating');
+      await settings.update({ eks_integration_enabled: false });
+      await p.tick(new AbortController().signal);
+      assert.equal((await provider(id)).status, 'creating', 'still waiting while the integration is off');
+      await settings.update({ eks_integration_enabled: true });
+      aws.assumeRoleError = new AwsCallError('AccessDenied', 'User: arn:aws:iam::111122223333:user/kubegate is not authorized to perform: sts:AssumeRole', 403);
+      await provisioner(aws).tick(new AbortController().signal);
+      const row = await provider(id);
+      assert.equal(row.status, 'errored');
+      assert.match(row.status_reason!, /^Access denied: User arn:aws:iam::111122223333:user\/kubegate is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role\/gitlab-eks-provision\. /);
+      assert.match(row.status_reason!, /\(the stack kubegate-\d+-paused is left as it is\)$/);
     });
 
     it('a restart while creating: the next process resumes from the stored stack id and finishes without a second stack', async (t) => {

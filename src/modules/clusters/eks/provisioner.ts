@@ -15,12 +15,11 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ClusterProviderAws, Database, EksProvisionStatus } from '../../../store/schema.js';
 import { now, transaction } from '../../../store/db.js';
-import { isKubegateError } from '../../../lib/errors.js';
 import type { ClusterService } from '../server.js';
 import { isAwsCallError, type AwsApi, type AwsSession, type Stack } from './aws.js';
 import { FINALIZE_ATTEMPTS, STACK_CREATE_TIMEOUT_MS } from './defaults.js';
 import { NotReadyYet, finalizeCluster } from './finalize.js';
-import { stackFailureReason } from './messages.js';
+import { RoleDeniedError, stackFailureReason } from './messages.js';
 import type { RoleSessions } from './sessions.js';
 import type { EksTemplate } from './template.js';
 
@@ -104,8 +103,9 @@ export class EksProvisioner {
     try {
       session = await this.deps.sessions.session({ roleArn: row.role_arn, externalId: row.external_id, region: row.region });
     } catch (err) {
-      // Role B refused now (trust changed, credentials rotated): say so and keep the stack.
-      if (isKubegateError(err) && err.status < 500) return this.fail(row, `${err.message} (the stack ${row.stack_name} is left as it is)`);
+      // Role B refused now (its trust changed): say so and keep the stack. Anything else
+      // (the integration switched off, no credentials, AWS unreachable) may pass: retry.
+      if (err instanceof RoleDeniedError) return this.fail(row, `${err.message} (the stack ${row.stack_name} is left as it is)`);
       this.deps.logger.warn({ err, clusterId: row.cluster_id }, 'EKS provisioning: role could not be assumed; retrying');
       return;
     }
