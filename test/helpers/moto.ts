@@ -77,8 +77,11 @@ export function motoRequest(base: string, method: string, path: string, body?: s
 function listeningUrl(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = '';
+    let settled = false;
     const timer = setTimeout(() => fail(new Error(`moto_server did not start within ${START_TIMEOUT_MS / 1000} s: ${output}`)), START_TIMEOUT_MS);
     const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       child.kill('SIGKILL');
       reject(err);
@@ -86,7 +89,8 @@ function listeningUrl(child: ChildProcess): Promise<string> {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m) {
+      if (m && !settled) {
+        settled = true;
         clearTimeout(timer);
         // Keep draining its log so that a full pipe never blocks it.
         child.stdout?.removeListener('data', onData);

@@ -117,7 +117,11 @@ export function registerEksRoutes(app: FastifyInstance, deps: EksRouteDeps): voi
       } catch (err) {
         if (!isAwsCallError(err)) throw err;
         if (err.httpStatus !== undefined && err.httpStatus < 500) {
-          throw new KubegateError('unprocessable', `the events of stack ${provider.stack_name} could not be read as ${provider.role_arn}: ${err.code}: ${err.message}`, { cause: err });
+          throw new KubegateError(
+            'unprocessable',
+            `the events of stack ${provider.stack_name} could not be read as ${provider.role_arn}: ${err.code}: ${err.message}; add cloudformation:DescribeStackEvents to role B's policy (document 003's policy lacks it)`,
+            { cause: err },
+          );
         }
         throw awsUnavailable(`the events of stack ${provider.stack_name} could not be read`, err);
       }
