@@ -419,7 +419,8 @@ describe('from settings to a usable cluster', () => {
     if (skipWithoutMoto(t)) return;
     const name = 'shop-staging';
     const { id, external_id: externalId } = await startRequest();
-    const roleArn = await createProvisionRole(world, 'gitlab-eks-restart', externalId, [...DOCUMENT_003_ACTIONS, STACK_EVENTS_ACTION]);
+    // Exactly document 003's policy this time (no cloudformation:DescribeStackEvents).
+    const roleArn = await createProvisionRole(world, 'gitlab-eks-restart', externalId, DOCUMENT_003_ACTIONS);
     assert.equal((await authorize(id, roleArn)).status, 200);
     // The cluster's API does not take role B's token yet (as while EKS still sets up its
     // authenticator): the stack completes, the set-up fails once, and the server stops.
@@ -445,6 +446,9 @@ describe('from settings to a usable cluster', () => {
       });
       assert.equal(ready.provider_aws.stack_id, stopped.stack_id);
       assert.equal(front.stacks.length, stacks, 'no second stack');
+      const events = await second.api('GET', `/projects/${project.id}/clusters/${clusterId}/stack_events`);
+      assert.equal(events.status, 422);
+      assert.match(events.body.message, /AccessDenied: .*cloudformation:DescribeStackEvents.*; add cloudformation:DescribeStackEvents to role B's policy \(document 003's policy lacks it\)$/);
     } finally {
       await second.stop();
       sim.setTokenWebhook(eksTokenWebhook(front, CLUSTER_NAME, () => creatorRole));
