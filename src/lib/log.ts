@@ -26,6 +26,40 @@ export const REDACT_PATHS = [
   'redisUrl',
 ];
 
+/** Query parameters whose values never reach a log (`?private_token=`, a secret setting…). */
+const SECRET_QUERY_PARAM = /token|secret|password|key|signature|credential/i;
+
+/** The path and query of a request URL, the values of secret-looking parameters replaced. */
+export function redactQuery(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const parts = url
+    .slice(q + 1)
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      const name = eq < 0 ? part : part.slice(0, eq);
+      return eq >= 0 && SECRET_QUERY_PARAM.test(decodeURIComponentSafe(name)) ? `${name}=[redacted]` : part;
+    });
+  return `${url.slice(0, q)}?${parts.join('&')}`;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Fastify logs every incoming request under `req`; its own serializer writes the URL
+ * with the query string, where GitLab-style clients may put a token or a secret setting.
+ */
+function serializeRequest(req: { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } }) {
+  return { method: req.method, url: redactQuery(req.url ?? ''), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
 export interface LogOptions {
   level?: string;
   /** Where lines go; defaults to stdout. Tests pass a stream to read what was logged. */
@@ -38,6 +72,7 @@ export function createLogger(name: string, options: LogOptions = {}): Logger {
       name,
       level: options.level ?? process.env.KUBEGATE_LOG_LEVEL ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { req: serializeRequest },
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

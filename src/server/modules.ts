@@ -7,9 +7,7 @@ import type { KubegateServer } from './app.js';
 import { createGitHttpHandler, registerRepositoryFileRoutes } from '../modules/git/server.js';
 import { wireAgents, type AgentWiring } from './wire_agents.js';
 import { wireCi, type CiWiring } from './wire_ci.js';
-import { SecretBox } from '../modules/clusters/secret_box.js';
-import { ClusterService } from '../modules/clusters/server.js';
-import { registerClusterRoutes } from '../modules/clusters/api.js';
+import { wireClusters } from '../modules/clusters/wiring.js';
 import { createAgentConfigPushFeedback } from '../modules/agents/push_feedback.js';
 import type { Project } from '../store/schema.js';
 
@@ -29,13 +27,16 @@ export async function wireModules(app: KubegateServer, logger: Logger): Promise<
   const agents = await wireAgents(app, logger);
   feedback.agentConfig = createAgentConfigPushFeedback({ agentsOf: (id) => agents.agents.list(id), gitDir: (id) => app.services.repositories.path(id) });
   stops.push(() => agents.stop());
-  const clusters = wireClusters(app);
-  const ci = wireCi(app, agents, logger, {
-    deployCluster: function deployClusterForJob(ctx) {
-      return clusters.forJob({ projectId: ctx.project.id, projectPath: ctx.project.path, namespaceId: ctx.project.namespace_id, environment: ctx.environment?.name ?? null });
-    },
-  });
+  // Certificate-based clusters, EKS creation (its provisioner runs until stop) and
+  // GitLab-managed namespaces. Tokens and secrets are sealed with KUBEGATE_SECRET_KEY when
+  // set (checked here, so a malformed key stops the start), else a key file in the data dir.
+  const { identity, policy, projects, groups } = app.services;
+  const clusters = wireClusters({ api: app.api, db: app.store.db, policy, projects, groups, identity, dataDir: app.config.dataDir, secretKey: app.config.secretKey, externalUrl: () => app.config.externalUrl, logger, env: process.env });
+  stops.push(() => clusters.stop());
+  const ci = wireCi(app, agents, logger, { deployCluster: (ctx) => clusters.deployClusterFor(ctx) });
   stops.push(() => ci.stop());
+  clusters.registerJobRoutes({ authenticate: (token) => ci.jobs.authenticate(token) });
+  clusters.start();
   return {
     agents,
     ci,
@@ -43,18 +44,6 @@ export async function wireModules(app: KubegateServer, logger: Logger): Promise<
       for (const stop of stops.reverse()) await stop();
     },
   };
-}
-
-/**
- * Certificate-based clusters. Their tokens are sealed with `KUBEGATE_SECRET_KEY` when set
- * (checked here, so a malformed key stops the start), else with a key file in the data dir.
- */
-function wireClusters(app: KubegateServer): ClusterService {
-  const secrets = new SecretBox(app.config.dataDir, app.config.secretKey);
-  const clusters = new ClusterService(app.store.db, app.services.policy, secrets);
-  const { projects, groups, identity } = app.services;
-  registerClusterRoutes(app.api, { clusters, projects, groups, identity, externalUrl: () => app.config.externalUrl });
-  return clusters;
 }
 
 /** Git smart HTTP goes around Fastify (its bodies are pack streams); the files API is a route. */

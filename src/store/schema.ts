@@ -186,6 +186,77 @@ export interface ClustersTable {
   created_by_user_id: number | null;
 }
 
+/** The instance settings (one row, id 1) behind GitLab's application settings API. */
+export interface ApplicationSettingsTable {
+  id: number;
+  eks_integration_enabled: Bool;
+  eks_account_id: string | null;
+  eks_access_key_id: string | null;
+  /** AES-256-GCM encrypted with the server's secret key; never returned by the API. */
+  eks_secret_access_key_encrypted: string | null;
+  updated_at: string;
+}
+
+/** A user's EKS cluster creation, from the external ID shown for role B to the cluster. */
+export interface ClusterEksRequestsTable {
+  id: Generated<number>;
+  owner_key: string;
+  project_id: number | null;
+  group_id: number | null;
+  user_id: number;
+  external_id: string;
+  role_arn: string | null;
+  region: string | null;
+  authorized_at: string | null;
+  cluster_id: number | null;
+  created_at: string;
+}
+
+export type EksProvisionStatus = 'scheduled' | 'creating' | 'created' | 'errored';
+
+/** An EKS cluster's form values and provisioning state (GitLab's `cluster_providers_aws`). */
+export interface ClusterProvidersAwsTable {
+  id: Generated<number>;
+  cluster_id: number;
+  request_id: number | null;
+  /** The EKS cluster's name (the Kubegate cluster may be renamed later). */
+  cluster_name: string;
+  /** Role B, assumed with `external_id` for every AWS call. */
+  role_arn: string;
+  external_id: string;
+  region: string;
+  /** Role A, the EKS cluster role. */
+  service_role_arn: string;
+  kubernetes_version: string;
+  key_name: string;
+  vpc_id: string;
+  /** JSON array of subnet ids. */
+  subnet_ids: string;
+  security_group_id: string;
+  instance_type: string;
+  num_nodes: number;
+  stack_name: string;
+  stack_id: string | null;
+  status: EksProvisionStatus;
+  status_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The namespace and service account made in a GitLab-managed cluster for one project and environment. */
+export interface ClusterKubernetesNamespacesTable {
+  id: Generated<number>;
+  cluster_id: number;
+  project_id: number;
+  environment_id: number | null;
+  /** `<project id>:<environment id or ->`, unique per cluster. */
+  scope_key: string;
+  namespace: string;
+  service_account_name: string;
+  token_encrypted: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   namespaces: NamespacesTable;
@@ -201,6 +272,10 @@ export interface Database {
   ci_jobs: CiJobsTable;
   audit_events: AuditEventsTable;
   clusters: ClustersTable;
+  application_settings: ApplicationSettingsTable;
+  cluster_eks_requests: ClusterEksRequestsTable;
+  cluster_providers_aws: ClusterProvidersAwsTable;
+  cluster_kubernetes_namespaces: ClusterKubernetesNamespacesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -218,3 +293,7 @@ export type AgentConfigurationRow = Selectable<AgentConfigurationsTable>;
 export type CiJob = Selectable<CiJobsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type Cluster = Selectable<ClustersTable>;
+export type ApplicationSettingsRow = Selectable<ApplicationSettingsTable>;
+export type ClusterEksRequest = Selectable<ClusterEksRequestsTable>;
+export type ClusterProviderAws = Selectable<ClusterProvidersAwsTable>;
+export type ClusterKubernetesNamespace = Selectable<ClusterKubernetesNamespacesTable>;

@@ -25,9 +25,11 @@ let developer: ApiClient;
 let outsider: ApiClient;
 const ids = { root: 0, sub: 0, app: 0, deep: 0, other: 0 };
 
+/** Unmanaged unless asked: a managed cluster's jobs get namespaces of their own (clusters_managed.test.ts). */
 function cluster(overrides: Record<string, unknown> = {}, platform: Record<string, unknown> = {}) {
   return {
     name: 'prod-cluster',
+    managed: false,
     ...overrides,
     platform_kubernetes_attributes: { api_url: sim.url, token: DEPLOY_TOKEN, ca_cert: sim.caCert, ...platform },
   };
@@ -112,7 +114,7 @@ describe('project clusters API', () => {
   });
 
   test('defaults: environment scope *, managed and enabled', async () => {
-    const body = await add(`/projects/${ids.other}/clusters/user`, cluster({}, { ca_cert: undefined }));
+    const body = await add(`/projects/${ids.other}/clusters/user`, cluster({ managed: undefined }, { ca_cert: undefined }));
     assert.equal(body.environment_scope, '*');
     assert.equal(body.managed, true);
     assert.equal(body.enabled, true);

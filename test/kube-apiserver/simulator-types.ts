@@ -34,6 +34,11 @@ export interface KubeApiSimulator {
   readonly requests: readonly RequestRecord[];
   addToken(token: string, user: { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> }): void;
   removeToken(token: string): void;
+  /**
+   * A webhook token authenticator for bearer tokens not added above (plain requests only,
+   * not upgrades); undefined removes it. An accepted token is remembered.
+   */
+  setTokenWebhook(webhook: ((token: string) => Promise<{ username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> } | undefined>) | undefined): void;
   /** Creates the ServiceAccount object if missing and returns a token that authenticates as it. */
   serviceAccountToken(namespace: string, name: string): string;
   /** Create-or-replace any object as the system (no RBAC), e.g. fixtures and RBAC bindings. */

@@ -87,6 +87,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     },
     addToken: (token, user) => tokens.add(token, user),
     removeToken: (token) => tokens.remove(token),
+    setTokenWebhook: (webhook) => tokens.setWebhook(webhook),
     serviceAccountToken(namespace, name) {
       if (!store.get('/namespaces', undefined, namespace)) apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
       const sa = store.get('/serviceaccounts', namespace, name) ?? apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });

@@ -4,18 +4,17 @@
  * project and group clusters, administrators instance ones. The token is write-only: no
  * answer ever carries it.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Cluster, Namespace, Project } from '../../store/schema.js';
-import { forbidden, unauthorized } from '../../lib/errors.js';
+import type { Cluster, ClusterProviderAws, Namespace, Project } from '../../store/schema.js';
 import { intLike, parse } from '../../lib/validate.js';
 import { paginate } from '../../lib/http.js';
-import { ACCESS } from '../identity/access.js';
 import type { IdentityService } from '../identity/server.js';
 import type { ProjectService } from '../projects/server.js';
 import type { GroupService } from '../groups/server.js';
 import type { ClusterOwner, ClusterService } from './server.js';
 import { clusterUpdate, newCluster } from './input.js';
+import { ownerPrefixes, ownerResolvers, type OwnerResolver } from './owners.js';
 
 export interface ClusterRouteDeps {
   clusters: ClusterService;
@@ -23,6 +22,8 @@ export interface ClusterRouteDeps {
   groups: GroupService;
   identity: IdentityService;
   externalUrl: () => string;
+  /** The AWS provider row of an EKS cluster, for `provider_aws`. */
+  providerAws?: (clusterId: number) => Promise<ClusterProviderAws | undefined>;
 }
 
 type Params = { Params: { id: string; cluster_id: string } };
@@ -30,35 +31,11 @@ type Params = { Params: { id: string; cluster_id: string } };
 const clusterId = z.object({ cluster_id: intLike }).passthrough();
 
 export function registerClusterRoutes(app: FastifyInstance, deps: ClusterRouteDeps): void {
-  const { clusters, projects, groups } = deps;
+  const { clusters } = deps;
 
-  // The whole clusters API needs a signed-in caller (GitLab's `authenticate!`): 401 before any lookup.
-  async function projectOwner(request: FastifyRequest<{ Params: { id: string } }>): Promise<ClusterOwner & { kind: 'project' }> {
-    if (!request.actor.user) throw unauthorized();
-    const project = await projects.findVisible(request.actor, request.params.id);
-    await projects.requireAccess(request.actor, project, ACCESS.maintainer, 'manage its Kubernetes clusters');
-    return { kind: 'project', project };
-  }
+  const render = clusterRenderer(deps);
 
-  async function groupOwner(request: FastifyRequest<{ Params: { id: string } }>): Promise<ClusterOwner & { kind: 'group' }> {
-    if (!request.actor.user) throw unauthorized();
-    const group = await groups.findVisible(request.actor, request.params.id);
-    await groups.requireAccess(request.actor, group, ACCESS.maintainer, 'manage its Kubernetes clusters (Maintainer or Owner)');
-    return { kind: 'group', group };
-  }
-
-  function instanceOwner(request: FastifyRequest): ClusterOwner & { kind: 'instance' } {
-    if (!request.actor.user) throw unauthorized();
-    if (!request.actor.user.admin) throw forbidden('403 Forbidden: only administrators manage instance-level clusters');
-    return { kind: 'instance' };
-  }
-
-  async function render(cluster: Cluster, owner: ClusterOwner) {
-    const user = cluster.created_by_user_id === null ? undefined : await deps.identity.findUser(cluster.created_by_user_id);
-    return clusterJson(cluster, owner, user ? { id: user.id, name: user.name, username: user.username, state: user.state } : null, deps.externalUrl());
-  }
-
-  function routes(prefix: string, addPath: string, ownerOf: (request: FastifyRequest<Params>) => Promise<ClusterOwner> | ClusterOwner) {
+  function routes(prefix: string, addPath: string, ownerOf: OwnerResolver) {
     app.post<Params>(`${prefix}/${addPath}`, async function addCluster(request, reply) {
       const owner = await ownerOf(request);
       const body = parse(newCluster, request.body);
@@ -93,13 +70,24 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ClusterRouteDe
     });
   }
 
-  routes('/api/v4/projects/:id/clusters', 'user', projectOwner);
-  routes('/api/v4/groups/:id/clusters', 'user', groupOwner);
-  routes('/api/v4/admin/clusters', 'add', instanceOwner);
+  for (const { prefix, addPath, ownerOf } of ownerPrefixes(ownerResolvers(deps))) routes(prefix, addPath, ownerOf);
 }
 
-/** GitLab's cluster shape, without the token. */
-export function clusterJson(cluster: Cluster, owner: ClusterOwner, user: { id: number; name: string; username: string; state: string } | null, externalUrl: string) {
+/** Renders a cluster as the API answers it (the EKS routes use it too). */
+export function clusterRenderer(deps: Pick<ClusterRouteDeps, 'identity' | 'externalUrl' | 'providerAws'>) {
+  return async function renderCluster(cluster: Cluster, owner: ClusterOwner) {
+    const user = cluster.created_by_user_id === null ? undefined : await deps.identity.findUser(cluster.created_by_user_id);
+    const provider = cluster.provider_type === 'aws' ? await deps.providerAws?.(cluster.id) : undefined;
+    return clusterJson(cluster, owner, user ? { id: user.id, name: user.name, username: user.username, state: user.state } : null, deps.externalUrl(), provider);
+  };
+}
+
+/**
+ * GitLab's cluster shape, without the token. `provider_aws` (a Kubegate extension, like
+ * GitLab's `provider_gcp`) shows an EKS cluster's form values and provisioning state,
+ * including the stack to delete when creation failed.
+ */
+export function clusterJson(cluster: Cluster, owner: ClusterOwner, user: { id: number; name: string; username: string; state: string } | null, externalUrl: string, provider?: ClusterProviderAws) {
   return {
     id: cluster.id,
     name: cluster.name,
@@ -113,14 +101,38 @@ export function clusterJson(cluster: Cluster, owner: ClusterOwner, user: { id: n
     cluster_type: cluster.cluster_type,
     user,
     platform_kubernetes: {
-      api_url: cluster.api_url,
+      // An EKS cluster has no API URL until it is created.
+      api_url: cluster.api_url || null,
       namespace: cluster.namespace,
       authorization_type: cluster.authorization_type,
       ca_cert: cluster.ca_cert,
     },
     provider_gcp: null,
+    provider_aws: provider ? providerAwsJson(provider) : null,
     management_project: null,
     ...ownerJson(owner, externalUrl),
+  };
+}
+
+function providerAwsJson(p: ClusterProviderAws) {
+  return {
+    status_name: p.status,
+    status_reason: p.status_reason,
+    region: p.region,
+    role_arn: p.service_role_arn,
+    provision_role_arn: p.role_arn,
+    kubernetes_version: p.kubernetes_version,
+    key_name: p.key_name,
+    vpc_id: p.vpc_id,
+    subnet_ids: JSON.parse(p.subnet_ids) as string[],
+    security_group_id: p.security_group_id,
+    instance_type: p.instance_type,
+    num_nodes: p.num_nodes,
+    cluster_name: p.cluster_name,
+    stack_name: p.stack_name,
+    stack_id: p.stack_id,
+    created_at: p.created_at,
+    updated_at: p.updated_at,
   };
 }
 

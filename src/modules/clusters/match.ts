@@ -46,7 +46,12 @@ export function pickCluster<T extends ScopedCluster>(clusters: readonly T[], env
  * made a valid Kubernetes namespace name (Gitlab::NamespaceSanitizer).
  */
 export function defaultNamespace(projectPath: string, projectId: number): string {
-  const name = `${projectPath}-${projectId}`
+  return sanitizeNamespace(`${projectPath}-${projectId}`);
+}
+
+/** Lower case, `-` for anything else, no leading or trailing `-`, at most 63 characters. */
+export function sanitizeNamespace(raw: string): string {
+  const name = raw
     .toLowerCase()
     .replace(/[^-a-z0-9]/g, '-')
     .replace(/^-+/, '');

@@ -31,8 +31,9 @@ async function project(db: Kysely<Database>, path: string, ns: Namespace): Promi
     .executeTakeFirstOrThrow();
 }
 
+/** Unmanaged: a managed cluster would prepare namespaces through the cluster's API (managed.test.ts). */
 function input(scope: string, namespace: string, token = `token-${namespace}`): NewCluster {
-  return { name: namespace, environment_scope: scope, platform_kubernetes_attributes: { api_url: 'https://k8s.example.com', token, namespace } };
+  return { name: namespace, environment_scope: scope, managed: false, platform_kubernetes_attributes: { api_url: 'https://k8s.example.com', token, namespace } };
 }
 
 for (const engine of ENGINES) {
@@ -62,7 +63,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(await job('production'), { clusterId: subProd.id, apiUrl: 'https://k8s.example.com', caCert: null, token: 'token-sub-prod', namespace: 'sub-prod' });
       assert.equal((await job('staging'))?.namespace, 'root-ns');
       assert.equal((await job(null))?.namespace, 'root-ns');
-      const mine = await clusters.create(owners.project!, { name: 'p', platform_kubernetes_attributes: { api_url: 'https://p.example.com', token: 'tp' } }, null);
+      const mine = await clusters.create(owners.project!, { name: 'p', managed: false, platform_kubernetes_attributes: { api_url: 'https://p.example.com', token: 'tp' } }, null);
       assert.deepEqual(await job('staging'), { clusterId: mine.id, apiUrl: 'https://p.example.com', caCert: null, token: 'tp', namespace: `app-${app.id}` });
 
       assert.deepEqual((await clusters.list(owners.sub!)).map((c) => c.environment_scope), ['production']);

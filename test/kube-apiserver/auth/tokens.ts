@@ -8,10 +8,19 @@ import type { UserInfo } from '../api/types.js';
 
 export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
+export type TokenUser = { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
+
+/**
+ * Like the real server's webhook token authenticator (`--authentication-token-webhook-config-file`):
+ * asked about bearer tokens the static table does not know, e.g. EKS's `k8s-aws-v1.` tokens.
+ */
+export type TokenWebhook = (token: string) => Promise<TokenUser | undefined>;
+
 export class TokenAuthenticator {
   private readonly tokens = new Map<string, UserInfo>();
+  private webhook: TokenWebhook | undefined;
 
-  add(token: string, user: { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> }): void {
+  add(token: string, user: TokenUser): void {
     const groups = [...(user.groups ?? [])];
     // Every authenticated user carries system:authenticated, as the real authenticator chain adds it.
     if (!groups.includes('system:authenticated')) groups.push('system:authenticated');
@@ -34,6 +43,23 @@ export class TokenAuthenticator {
       groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
     });
     return token;
+  }
+
+  setWebhook(webhook: TokenWebhook | undefined): void {
+    this.webhook = webhook;
+  }
+
+  /**
+   * Asks the webhook about an unknown bearer token before the (synchronous) filter chain
+   * runs; an accepted token is then known for the simulator's life (the real server caches
+   * webhook answers for two minutes). Upgrade requests do not consult the webhook.
+   */
+  async consultWebhook(req: IncomingMessage): Promise<void> {
+    if (!this.webhook) return;
+    const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization?.trim() ?? '')?.[1]?.trim();
+    if (!token || this.tokens.has(token)) return;
+    const user = await this.webhook(token);
+    if (user) this.add(token, user);
   }
 
   /** Undefined header → anonymous; a token we do not know → 401. */
