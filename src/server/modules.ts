@@ -10,6 +10,7 @@ import { wireCi, type CiWiring } from './wire_ci.js';
 import { SecretBox } from '../modules/clusters/secret_box.js';
 import { ClusterService } from '../modules/clusters/server.js';
 import { registerClusterRoutes } from '../modules/clusters/api.js';
+import { registerWebUi } from '../modules/web/server.js';
 
 export interface RunningModules {
   agents: AgentWiring;
@@ -29,6 +30,7 @@ export async function wireModules(app: KubegateServer, logger: Logger): Promise<
     },
   });
   stops.push(() => ci.stop());
+  registerWebUi(app.api, { db: app.store.db, identity: app.services.identity, externalUrl: () => app.config.externalUrl, logger });
   return {
     agents,
     ci,

@@ -186,6 +186,18 @@ export interface ClustersTable {
   created_by_user_id: number | null;
 }
 
+/** A signed-in browser session of the web UI (see docs/ui.md). */
+export interface WebSessionsTable {
+  id: Generated<number>;
+  /** SHA-256 of the session id the cookie holds, hex. The id itself is never stored. */
+  id_digest: string;
+  user_id: number;
+  /** The personal access token the session was signed in with; its scopes and validity apply. */
+  token_id: number;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   namespaces: NamespacesTable;
@@ -201,6 +213,7 @@ export interface Database {
   ci_jobs: CiJobsTable;
   audit_events: AuditEventsTable;
   clusters: ClustersTable;
+  web_sessions: WebSessionsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -218,3 +231,4 @@ export type AgentConfigurationRow = Selectable<AgentConfigurationsTable>;
 export type CiJob = Selectable<CiJobsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type Cluster = Selectable<ClustersTable>;
+export type WebSession = Selectable<WebSessionsTable>;
