@@ -22,13 +22,13 @@ import { AgentPage } from './pages/agent/AgentPage';
 import { FilePage } from './pages/FilePage';
 import { NotFoundPage } from './pages/NotFoundPage';
 
-function Page({ route }: { route: Route }) {
+function Page({ route, search }: { route: Route; search: string }) {
   switch (route.page) {
     case 'home':
       return <Navigate to={paths.projects()} replace />;
     case 'signIn':
       // Just signed in: back to the page that sent the visitor here.
-      return <Navigate to={safeRedirect(new URLSearchParams(window.location.search).get('redirect'))} replace />;
+      return <Navigate to={safeRedirect(new URLSearchParams(search).get('redirect'))} replace />;
     case 'projects':
       return <ProjectsPage />;
     case 'groups':
@@ -87,7 +87,7 @@ export function App() {
   return (
     <Layout>
       {/* A new page starts fresh: no state of the previous one (a shown token) survives. */}
-      <Page key={location.pathname} route={route} />
+      <Page key={location.pathname} route={route} search={location.search} />
     </Layout>
   );
 }
