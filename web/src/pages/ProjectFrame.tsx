@@ -39,7 +39,7 @@ export function ProjectFrame({ path, title, crumbs = [], actions, children }: Pr
         <ul>
           <li>
             <NavLink to={paths.project(p.path_with_namespace)} end>
-              Overview
+              Project overview
             </NavLink>
           </li>
           <li className="sidebar-section">Operate</li>
