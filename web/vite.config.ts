@@ -9,6 +9,8 @@ import react from '@vitejs/plugin-react';
 import { precompress } from './build/precompress.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+/** `npm run dev:web` serves the UI with hot reload and sends the API to a running server. */
+const devTarget = process.env.KUBEGATE_DEV_SERVER ?? 'https://127.0.0.1:8080';
 
 export default defineConfig({
   root,
@@ -21,6 +23,13 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     sourcemap: false,
+  },
+  server: {
+    proxy: {
+      // `secure: false`: a development server's certificate is usually its own generated CA's.
+      '/api': { target: devTarget, secure: false },
+      '/-/': { target: devTarget, secure: false },
+    },
   },
   test: {
     root,
