@@ -30,6 +30,9 @@ export interface SessionRouteDeps {
   externalUrl: () => string;
 }
 
+/** What `/-/session` answers (the UI's type too). */
+export type SessionJson = ReturnType<typeof sessionJson>;
+
 function sessionJson(session: ActiveSession) {
   return { user: userJson(session.actor.user, true), csrf_token: session.csrfToken, expires_at: session.expiresAt.toISOString() };
 }

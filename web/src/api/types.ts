@@ -11,6 +11,7 @@ import type { CiAccessEntryJson } from '../../../src/modules/agents/ci_access_js
 import type { clusterJson } from '../../../src/modules/clusters/api.js';
 import type { ProxyAuditEvent } from '../../../src/modules/audit/server.js';
 import type { ConfigProblem } from '../../../src/modules/agent_config/index.js';
+import type { SessionJson } from '../../../src/modules/web/session_routes.js';
 
 export type Group = ReturnType<typeof groupJson>;
 export type Project = ReturnType<typeof projectJson>;
@@ -26,14 +27,14 @@ export type CertificateCluster = ReturnType<typeof clusterJson>;
 export type AuditEvent = ProxyAuditEvent & { id: number };
 export type { ConfigProblem };
 
-/** `GET /api/v4/version`. */
+/** `GET /api/v4/version` (answered inline by src/server/app.ts, so written out here). */
 export interface VersionInfo {
   version: string;
   revision: string;
   kas: { enabled: boolean; externalUrl: string; version: string };
 }
 
-/** `GET /api/v4/projects/:id/repository/files/:path`. */
+/** `GET /api/v4/projects/:id/repository/files/:path` (the fields the UI reads; inline in src/modules/git/files_api.ts). */
 export interface RepositoryFile {
   file_name: string;
   file_path: string;
@@ -45,8 +46,4 @@ export interface RepositoryFile {
 }
 
 /** `/-/session` (docs/ui.md): who is signed in, and the CSRF token for writes. */
-export interface Session {
-  user: User;
-  csrf_token: string;
-  expires_at: string;
-}
+export type Session = SessionJson;

@@ -7,8 +7,8 @@ import { useId, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttri
 interface FieldFrameProps {
   label: string;
   hint?: ReactNode;
+  /** The problem with the value, in words; announced politely as it changes. */
   error?: string | null | undefined;
-  /** Shown while the value is fine (e.g. "looks good"); read out politely. */
   children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => ReactNode;
   required?: boolean | undefined;
 }

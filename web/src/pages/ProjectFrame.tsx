@@ -4,7 +4,7 @@
  * clusters, Members), as GitLab lays it out.
  */
 import type { ReactNode } from 'react';
-import { NavLink } from 'react-router';
+import { Link, NavLink, useLocation } from 'react-router';
 import { useProject } from '../api/queries';
 import type { Project } from '../api/types';
 import { PageHeader, projectCrumbs, type Crumb } from '../components/Layout';
@@ -20,8 +20,12 @@ interface ProjectFrameProps {
   children: (project: Project) => ReactNode;
 }
 
+/** The clusters pages, the agent pages and their forms all sit under "Kubernetes clusters". */
+const CLUSTERS_SECTION = /\/-\/(clusters|cluster_agents)(\/|$)/;
+
 export function ProjectFrame({ path, title, crumbs = [], actions, children }: ProjectFrameProps) {
   const project = useProject(path);
+  const inClusters = CLUSTERS_SECTION.test(useLocation().pathname);
   if (project.isPending) return <Loading what="the project" />;
   if (project.isError) {
     return (
@@ -44,7 +48,9 @@ export function ProjectFrame({ path, title, crumbs = [], actions, children }: Pr
           </li>
           <li className="sidebar-section">Operate</li>
           <li>
-            <NavLink to={paths.clusters(p.path_with_namespace).split('?')[0]!}>Kubernetes clusters</NavLink>
+            <Link to={paths.clusters(p.path_with_namespace)} className={inClusters ? 'active' : undefined} aria-current={inClusters ? 'page' : undefined}>
+              Kubernetes clusters
+            </Link>
           </li>
           <li className="sidebar-section">Manage</li>
           <li>

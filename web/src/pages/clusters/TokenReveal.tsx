@@ -9,6 +9,17 @@ import { CopyButton } from '../../components/CopyButton';
 import { ErrorState, Loading } from '../../components/States';
 import { helmInstallCommand } from './installCommand';
 
+function InstallCommand({ command }: { command: string }) {
+  return (
+    <>
+      <pre className="command" aria-label="Installation command" tabIndex={0}>
+        <code>{command}</code>
+      </pre>
+      <CopyButton text={command} label="Copy command" />
+    </>
+  );
+}
+
 export function TokenReveal({ token, agentName, withInstallCommand }: { token: NewAgentToken; agentName: string; withInstallCommand: boolean }) {
   const version = useVersion();
   return (
@@ -31,12 +42,7 @@ export function TokenReveal({ token, agentName, withInstallCommand }: { token: N
           ) : version.isError ? (
             <ErrorState error={version.error} what="the installation command" onRetry={() => void version.refetch()} />
           ) : (
-            <>
-              <pre className="command" aria-label="Installation command" tabIndex={0}>
-                <code>{helmInstallCommand({ agentName, token: token.token, version: version.data })}</code>
-              </pre>
-              <CopyButton text={helmInstallCommand({ agentName, token: token.token, version: version.data })} label="Copy command" />
-            </>
+            <InstallCommand command={helmInstallCommand({ agentName, token: token.token, version: version.data })} />
           )}
         </>
       ) : null}
