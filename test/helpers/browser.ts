@@ -21,6 +21,15 @@ export const SCREENSHOTS_DIR = join(REPO, 'test/e2e/screenshots');
 export const DESKTOP = { width: 1280, height: 860 };
 export const NARROW = { width: 390, height: 844 };
 
+/**
+ * Why the browser tests cannot run here, or false. On CI (`CI` set) never a reason: a
+ * missing Chromium must fail the run there, not skip it.
+ */
+export function chromiumMissing(): string | false {
+  if (process.env.CI || existsSync(CHROMIUM)) return false;
+  return `Chromium is not installed at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`;
+}
+
 export interface Chromium {
   context: BrowserContext;
   page: Page;
