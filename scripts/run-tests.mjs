@@ -3,9 +3,10 @@
 // Node 20's `--test` takes no globs, so the files are found here. Extra arguments are
 // passed to node (e.g. `--test-name-pattern`), or name the files to run.
 //
-// Files that drive the real kubectl need it on the machine (it is on CI's image). When
-// it is missing they are not run; a stand-in test per file is reported as skipped, with
-// what is missing, so the summary says so instead of hiding it.
+// Files that drive the real kubectl or Chromium need them on the machine (.ci/run
+// installs them). When one is missing those files are not run; a stand-in test per file
+// is reported as skipped, with what is missing, so the summary says so instead of hiding
+// it. The web UI's component tests (Vitest) run first, in their own runner.
 import { accessSync, constants, readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -25,40 +26,65 @@ function kubectlPath() {
   return process.env.KUBECTL ?? '/usr/bin/kubectl';
 }
 
-function hasKubectl() {
+function chromiumPath() {
+  return process.env.CHROMIUM ?? '/usr/bin/chromium';
+}
+
+function executable(path) {
   try {
-    accessSync(kubectlPath(), constants.X_OK);
+    accessSync(path, constants.X_OK);
     return true;
   } catch {
     return false;
   }
 }
 
-const USES_KUBECTL = /kubectl\(|spawnKubectl|createKubectlEnv|startFixture\(/;
+// Programs some test files drive, and how to recognise those files.
+const REQUIREMENTS = [
+  {
+    name: 'kubectl',
+    uses: /kubectl\(|spawnKubectl|createKubectlEnv|startFixture\(/,
+    present: () => executable(kubectlPath()),
+    reason: () => `kubectl is not installed at ${kubectlPath()} (set KUBECTL to its path, or install kubectl v1.32)`,
+  },
+  {
+    name: 'chromium',
+    uses: /launchChromium\(/,
+    present: () => executable(chromiumPath()),
+    reason: () => `Chromium is not installed at ${chromiumPath()} (apt-get install chromium, or set CHROMIUM to its path)`,
+  },
+];
 
 const args = process.argv.slice(2);
 const named = args.filter((a) => a.endsWith('.ts'));
 const flags = args.filter((a) => !a.endsWith('.ts'));
 let files = named.length > 0 ? named : [...findTests('src'), ...findTests('test')].sort();
 
-if (!hasKubectl()) {
-  const skipped = files.filter((f) => USES_KUBECTL.test(readFileSync(f, 'utf8')));
+const standIns = [];
+for (const requirement of REQUIREMENTS) {
+  if (requirement.present()) continue;
+  const skipped = files.filter((f) => requirement.uses.test(readFileSync(f, 'utf8')));
+  if (skipped.length === 0) continue;
   files = files.filter((f) => !skipped.includes(f));
-  if (skipped.length > 0) {
-    const reason = `kubectl is not installed at ${kubectlPath()} (set KUBECTL to its path, or install kubectl v1.32)`;
-    const standIn = join(mkdtempSync(join(tmpdir(), 'kubegate-skips-')), 'kubectl-missing.test.mjs');
-    writeFileSync(
-      standIn,
-      `import { test } from 'node:test';\n${skipped.map((f) => `test(${JSON.stringify(f)}, { skip: ${JSON.stringify(reason)} }, () => {});`).join('\n')}\n`,
-    );
-    // On CI nothing may skip: a missing kubectl is a broken machine, not a pass.
-    if (process.env.CI) {
-      process.stderr.write(`CI: ${reason}; ${skipped.length} test files need it\n`);
-      process.exit(1);
-    }
-    files.push(standIn);
-    process.stderr.write(`not running ${skipped.length} test files: ${reason}\n`);
+  const reason = requirement.reason();
+  // On CI nothing may skip: a missing program is a broken machine, not a pass.
+  if (process.env.CI) {
+    process.stderr.write(`CI: ${reason}; ${skipped.length} test files need it\n`);
+    process.exit(1);
   }
+  const standIn = join(mkdtempSync(join(tmpdir(), 'kubegate-skips-')), `${requirement.name}-missing.test.mjs`);
+  writeFileSync(standIn, `import { test } from 'node:test';\n${skipped.map((f) => `test(${JSON.stringify(f)}, { skip: ${JSON.stringify(reason)} }, () => {});`).join('\n')}\n`);
+  standIns.push(standIn);
+  process.stderr.write(`not running ${skipped.length} test files: ${reason}\n`);
+}
+files.push(...standIns);
+
+// The web UI's component tests (Vitest, jsdom) run first when the whole suite runs; a
+// failure there fails the run, after node's tests have run too.
+let webFailed = false;
+if (named.length === 0) {
+  const vitest = spawnSync(process.execPath, [join('node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', join('web', 'vite.config.ts')], { stdio: 'inherit' });
+  webFailed = vitest.status !== 0;
 }
 
 const result = spawnSync(
@@ -66,4 +92,5 @@ const result = spawnSync(
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...flags, ...files],
   { stdio: 'inherit' },
 );
-process.exit(result.status ?? 1);
+if (webFailed) process.stderr.write('the web UI component tests (vitest, above) failed\n');
+process.exit(webFailed ? 1 : (result.status ?? 1));

@@ -29,3 +29,18 @@ test('agent code may not use server-only libraries', async () => {
 test('agent code may import shared halves', async () => {
   assert.deepEqual(await lint("import { z } from '../modules/tunnel/shared.js';\nvoid z;\n", 'src/agent/example.ts'), []);
 });
+
+async function lintWeb(code: string, filePath: string) {
+  const [result] = await eslint.lintText(code, { filePath });
+  return result!.messages.filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports').map((m) => m.message);
+}
+
+test('the web UI may import types of the REST answers from the server, never its code', async () => {
+  const value = "import { agentTokenJson } from '../../../src/modules/agents/api.js';\nvoid agentTokenJson;\n";
+  const messages = await lintWeb(value, 'web/src/api/example.ts');
+  assert.equal(messages.length, 1);
+  assert.match(messages[0]!, /only types from the server/);
+  const typeOnly = "import type { AgentJson } from '../../../src/modules/agents/api.js';\nexport type A = AgentJson;\n";
+  assert.deepEqual(await lintWeb(typeOnly, 'web/src/api/example.ts'), []);
+  assert.deepEqual(await lintWeb("import { api } from './client';\nvoid api;\n", 'web/src/api/example.ts'), []);
+});

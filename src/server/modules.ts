@@ -12,6 +12,7 @@ import { createAgentConfigPushFeedback } from '../modules/agents/push_feedback.j
 import type { Project } from '../store/schema.js';
 
 type PushFeedback = (project: Project, updates: Array<{ ref: string; before: string; after: string }>) => Promise<string[]>;
+import { registerWebUi } from '../modules/web/server.js';
 
 export interface RunningModules {
   agents: AgentWiring;
@@ -37,6 +38,7 @@ export async function wireModules(app: KubegateServer, logger: Logger): Promise<
   stops.push(() => ci.stop());
   clusters.registerJobRoutes({ authenticate: (token) => ci.jobs.authenticate(token) });
   clusters.start();
+  registerWebUi(app.api, { db: app.store.db, identity: app.services.identity, externalUrl: () => app.config.externalUrl, logger });
   return {
     agents,
     ci,

@@ -10,6 +10,7 @@ import { KubegateError } from '../lib/errors.js';
 import { registerAgentRoutes } from '../modules/agents/api.js';
 import { createTunnelServer, TUNNEL_PATH, type TunnelServer } from '../modules/tunnel/server.js';
 import { AgentConfigurations } from '../modules/agents/configuration.js';
+import { ciAccessJson } from '../modules/agents/ci_access_json.js';
 
 export interface AgentWiring {
   agents: AgentService;
@@ -56,7 +57,7 @@ export async function wireAgents(app: KubegateServer, logger: Logger): Promise<A
     connections: async (agentId) => tunnel.connections(agentId),
     configuration: async (agentId) => {
       const state = await configurations.inForce(agentId);
-      return { errors: state.errors, warnings: state.warnings, commit: state.commit };
+      return { errors: state.errors, warnings: state.warnings, commit: state.commit, ci_access: ciAccessJson(state.config) };
     },
     onAgentRegistered: async (agent) => {
       await configurations.reload(agent);

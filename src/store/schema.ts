@@ -257,6 +257,18 @@ export interface ClusterKubernetesNamespacesTable {
   created_at: string;
 }
 
+/** A signed-in browser session of the web UI (see docs/ui.md). */
+export interface WebSessionsTable {
+  id: Generated<number>;
+  /** SHA-256 of the session id the cookie holds, hex. The id itself is never stored. */
+  id_digest: string;
+  user_id: number;
+  /** The personal access token the session was signed in with; its scopes and validity apply. */
+  token_id: number;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   namespaces: NamespacesTable;
@@ -276,6 +288,7 @@ export interface Database {
   cluster_eks_requests: ClusterEksRequestsTable;
   cluster_providers_aws: ClusterProvidersAwsTable;
   cluster_kubernetes_namespaces: ClusterKubernetesNamespacesTable;
+  web_sessions: WebSessionsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -297,3 +310,4 @@ export type ApplicationSettingsRow = Selectable<ApplicationSettingsTable>;
 export type ClusterEksRequest = Selectable<ClusterEksRequestsTable>;
 export type ClusterProviderAws = Selectable<ClusterProvidersAwsTable>;
 export type ClusterKubernetesNamespace = Selectable<ClusterKubernetesNamespacesTable>;
+export type WebSession = Selectable<WebSessionsTable>;

@@ -10,7 +10,9 @@ import { paginate } from '../../lib/http.js';
 import type { ProjectService } from '../projects/server.js';
 import { ACCESS } from '../identity/access.js';
 import type { AgentService } from './server.js';
-import { versionWarnings } from './versions.js';
+import { versionWarnings, type VersionWarning } from './versions.js';
+import type { ConfigProblem } from '../agent_config/index.js';
+import type { CiAccessJson } from './ci_access_json.js';
 import { VERSION } from '../../lib/version.js';
 
 /** A live connection of an agent pod, as the API shows it. */
@@ -27,11 +29,36 @@ export interface AgentConnectionView {
 }
 
 export interface ConfigurationView {
-  errors: unknown[];
-  warnings: unknown[];
+  errors: ConfigProblem[];
+  warnings: ConfigProblem[];
   /** The commit of the configuration in force, if any. */
   commit: string | null;
+  /** The projects and groups the configuration in force serves (implicit access aside). */
+  ci_access: CiAccessJson;
 }
+
+/** One agent as `GET /projects/:id/cluster_agents[/:agent_id]` answers (the UI's type too). */
+export interface AgentJson {
+  id: number;
+  name: string;
+  config_project: ReturnType<typeof configProjectJson>;
+  created_at: string;
+  created_by_user_id: number | null;
+  connections: Array<{
+    connection_id: number;
+    connected_at: string;
+    pod_name: string;
+    pod_namespace: string;
+    version: string;
+    commit: string;
+    kubernetes_version: string;
+    tunnel_transport: AgentConnectionView['transport'];
+  }>;
+  configuration: ConfigurationView;
+  warnings: VersionWarning[];
+}
+
+export type AgentTokenJson = ReturnType<typeof agentTokenJson>;
 
 export interface AgentRouteDeps {
   agents: AgentService;
@@ -90,7 +117,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     return configProjectJson(project, await projects.nameWithNamespace(project));
   }
 
-  async function agentJson(agent: Agent, configProject: ReturnType<typeof configProjectJson>) {
+  async function agentJson(agent: Agent, configProject: ReturnType<typeof configProjectJson>): Promise<AgentJson> {
     const connections = await deps.connections(agent.id);
     return {
       id: agent.id,

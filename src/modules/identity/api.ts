@@ -20,6 +20,8 @@ const newToken = z.object({
   expires_at: z.iso.date('must be a date like 2027-01-31').optional(),
 });
 
+const usersQuery = z.object({ username: z.string().optional() }).passthrough();
+
 export function userJson(user: User, forAdmin: boolean) {
   return {
     id: user.id,
@@ -59,8 +61,11 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
 
   app.get('/api/v4/users', async function listUsers(request, reply) {
     if (!request.actor.user) throw unauthorized();
+    // GitLab's `?username=` finds one user by name (without regard to case), e.g. to add a member.
+    const { username } = parse(usersQuery, request.query);
     const { rows } = await identity.listUsers(0, Number.MAX_SAFE_INTEGER);
-    return paginate(reply, request.query, rows).map((u) => userJson(u, request.actor.user!.admin === 1));
+    const found = username === undefined ? rows : rows.filter((u) => u.username.toLowerCase() === username.toLowerCase());
+    return paginate(reply, request.query, found).map((u) => userJson(u, request.actor.user!.admin === 1));
   });
 
   app.get<{ Params: { id: string } }>('/api/v4/users/:id', async function getUser(request) {

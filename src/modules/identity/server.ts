@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import { MAX_INT } from '../../lib/validate.js';
-import type { Database, User } from '../../store/schema.js';
+import type { Database, PersonalAccessToken, User } from '../../store/schema.js';
 import { isUniqueViolation, now, transaction } from '../../store/db.js';
 import { KubegateError, badRequest, conflict, isKubegateError, notFound, unauthorized } from '../../lib/errors.js';
 import { TOKEN_PREFIX, digestToken, generateToken } from './tokens.js';
@@ -123,12 +123,31 @@ export class IdentityService {
    * and blocked users, are refused with a message that says which and what to do.
    */
   async authenticate(token: string): Promise<Actor> {
+    return (await this.authenticateWithTokenId(token)).actor;
+  }
+
+  /** As `authenticate`, also naming the token (a web session is tied to the token it began with). */
+  async authenticateWithTokenId(token: string): Promise<{ actor: Actor; tokenId: number }> {
     const row = await this.db
       .selectFrom('personal_access_tokens')
       .selectAll()
       .where('token_digest', '=', digestToken(token))
       .executeTakeFirst();
     if (!row) throw unauthorized('401 Unauthorized: the token is not valid; check it or create a new personal access token');
+    return { actor: await this.actorForToken(row), tokenId: row.id };
+  }
+
+  /**
+   * The caller a stored token speaks for, with the same checks as `authenticate`: a web
+   * session ends when its token is revoked or expires, or its user is blocked.
+   */
+  async authenticateTokenId(tokenId: number): Promise<Actor> {
+    const row = await this.db.selectFrom('personal_access_tokens').selectAll().where('id', '=', tokenId).executeTakeFirst();
+    if (!row) throw unauthorized('401 Unauthorized: the token this session was signed in with no longer exists; sign in again');
+    return this.actorForToken(row);
+  }
+
+  private async actorForToken(row: PersonalAccessToken): Promise<Actor> {
     if (row.revoked) throw unauthorized('401 Unauthorized: the token has been revoked; create a new personal access token');
     if (row.expires_at && row.expires_at <= new Date().toISOString().slice(0, 10)) {
       throw unauthorized('401 Unauthorized: the token has expired; create a new personal access token');

@@ -6,6 +6,7 @@ import { ciJobs } from './0003_ci_jobs.js';
 import { audit } from './0004_audit.js';
 import { clusters } from './0005_clusters.js';
 import { eksClusters } from './0006_eks_clusters.js';
+import { webSessions } from './0007_web_sessions.js';
 
 /**
  * Versioned migrations, applied in name order at start. Never edit one that has shipped:
@@ -19,6 +20,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0004_audit': audit(engine),
     '0005_clusters': clusters(engine),
     '0006_eks_clusters': eksClusters(engine),
+    '0007_web_sessions': webSessions(engine),
   };
   return { getMigrations: async () => all };
 }
