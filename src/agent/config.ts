@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseListen } from '../lib/listen.js';
 import { TUNNEL_TRANSPORTS, type TunnelTransport } from '../modules/tunnel/agent.js';
+import { SERVICE_ACCOUNT_DIR } from './kube_connection.js';
 
 export interface AgentFlags {
   kasAddress?: string | undefined;
@@ -27,6 +28,8 @@ export interface AgentConfig {
   podNamespace: string;
   /** `auto` (HTTP/2 on the socket when the server agrees) or `websocket` (always frames). */
   tunnelTransport: TunnelTransport;
+  /** Where the pod's ServiceAccount token and CA are mounted (in-cluster mode). */
+  serviceAccountDir: string;
 }
 
 export class AgentConfigError extends Error {
@@ -50,7 +53,8 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
   if (!url.pathname.endsWith('/')) url.pathname += '/';
 
   let token: string | undefined;
-  const tokenFile = flags.tokenFile;
+  // A file is how the chart passes it: a mounted Secret, never an environment variable.
+  const tokenFile = flags.tokenFile ?? (env.KUBEGATE_AGENT_TOKEN_FILE || undefined);
   if (tokenFile) {
     try {
       token = readFileSync(tokenFile, 'utf8').trim();
@@ -62,7 +66,7 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
   }
   // Whatever its source, the token leaves the environment now.
   delete env.KUBEGATE_AGENT_TOKEN;
-  if (!token) throw new AgentConfigError('no agent token: pass --token-file FILE or set KUBEGATE_AGENT_TOKEN (create one with POST /projects/:id/cluster_agents/:agent_id/tokens)');
+  if (!token) throw new AgentConfigError('no agent token: pass --token-file FILE or set KUBEGATE_AGENT_TOKEN (or KUBEGATE_AGENT_TOKEN_FILE to a file holding it; create one with POST /projects/:id/cluster_agents/:agent_id/tokens)');
 
   const caFile = flags.kasCaCertFile ?? env.KUBEGATE_KAS_CA_CERT_FILE;
   let caCert: Buffer | undefined;
@@ -99,5 +103,6 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
     podName: env.POD_NAME || hostname(),
     podNamespace: env.POD_NAMESPACE || 'default',
     tunnelTransport: transport as TunnelTransport,
+    serviceAccountDir: env.KUBEGATE_SERVICE_ACCOUNT_DIR || SERVICE_ACCOUNT_DIR,
   };
 }

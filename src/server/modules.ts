@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { KubegateServer } from './app.js';
 import { createGitHttpHandler, registerRepositoryFileRoutes } from '../modules/git/server.js';
 import { wireAgents, type AgentWiring } from './wire_agents.js';
+import { wireCharts } from './wire_charts.js';
 import { wireCi, type CiWiring } from './wire_ci.js';
 import { SecretBox } from '../modules/clusters/secret_box.js';
 import { ClusterService } from '../modules/clusters/server.js';
@@ -20,7 +21,8 @@ export interface RunningModules {
 export async function wireModules(app: KubegateServer, logger: Logger): Promise<RunningModules> {
   const stops: Array<() => Promise<void>> = [];
   await wireGit(app, logger);
-  const agents = await wireAgents(app, logger);
+  const charts = await wireCharts(app);
+  const agents = await wireAgents(app, logger, { installInstructions: charts.installInstructions });
   stops.push(() => agents.stop());
   const clusters = wireClusters(app);
   const ci = wireCi(app, agents, logger, {

@@ -12,7 +12,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { access, constants, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { extract } from 'tar-stream';
@@ -160,4 +161,30 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.stdout.write(`helm ${found.version}: ${found.path}\n`);
     }
   }
+}
+
+export interface HelmHome {
+  /** HOME, and helm's config, cache and data dirs under it. */
+  home: string;
+  /** An admin kubeconfig for the cluster helm installs into. */
+  kubeconfig: string;
+  /** The environment for helm (and a shell running helm) in this home. */
+  env: NodeJS.ProcessEnv;
+  helm(args: string[], options?: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string }): Promise<HelmResult>;
+  cleanup(): Promise<void>;
+}
+
+/** A temporary home where `binary` talks to the cluster of `kubeconfigYaml` (e.g. the simulator's admin). */
+export async function createHelmHome(binary: string, kubeconfigYaml: string): Promise<HelmHome> {
+  const home = await mkdtemp(join(tmpdir(), 'kubegate-helm-'));
+  const kubeconfig = join(home, 'kubeconfig');
+  await writeFile(kubeconfig, kubeconfigYaml, { mode: 0o600 });
+  const env = { ...helmEnv(home), KUBECONFIG: kubeconfig, PATH: `${dirname(binary)}:${process.env.PATH}` };
+  return {
+    home,
+    kubeconfig,
+    env,
+    helm: (args, options = {}) => helm(binary, home, args, { ...options, env: { ...env, ...options.env } }),
+    cleanup: () => rm(home, { recursive: true, force: true }),
+  };
 }

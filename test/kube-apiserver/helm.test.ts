@@ -44,7 +44,7 @@ for (const major of [3, 4] as const satisfies HelmMajor[]) {
       assert.ok(sim.get('policy/v1', 'PodDisruptionBudget', ns, 'demo'));
       assert.ok(sim.get('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, `${ns}.demo`));
       assert.equal(sim.get('v1', 'ConfigMap', ns, 'demo')!.metadata.labels?.extra, 'yes');
-      assert.equal(Buffer.from(String((sim.get('v1', 'Secret', ns, 'demo') as { data: Record<string, string> }).data.token), 'base64').toString(), 'secret-value');
+      assert.equal(Buffer.from(String((sim.get('v1', 'Secret', ns, 'demo') as unknown as { data: Record<string, string> }).data.token), 'base64').toString(), 'secret-value');
       // Helm keeps each revision in a Secret it finds again by label selector.
       assert.deepEqual(releases().map((s) => [s.metadata.name, s.metadata.labels?.status]), [['sh.helm.release.v1.demo.v1', 'deployed']]);
     });

@@ -45,13 +45,47 @@ export interface AgentRouteDeps {
   onAgentDeleted(agent: Agent): Promise<void>;
   /** A new agent's file may already be in the repository: read it. */
   onAgentRegistered(agent: Agent): Promise<void>;
+  /**
+   * How to install the agent with a new token (the charts module computes it, so every
+   * client shows the same command). Absent: token answers carry no `install`.
+   */
+  installInstructions?(agentName: string, token: string, caCertFile: string | undefined): InstallView;
+}
+
+/** The install command and what it needs, as the charts module computes it. */
+export interface InstallView {
+  chartRepositoryUrl: string;
+  releaseName: string;
+  namespace: string;
+  caCert: string | null;
+  caCertFile: string | null;
+  command: string;
 }
 
 const newAgent = z.object({ name: z.string() });
 const newToken = z.object({
   name: z.string().min(1, 'is missing').max(255, 'is too long (maximum is 255 characters)'),
   description: z.string().max(1024, 'is too long (maximum is 1024 characters)').optional(),
+  // Kubegate's extension: the path the answer's install command reads the server's CA from.
+  install_ca_cert_file: z
+    .string()
+    .min(1, 'is empty')
+    .max(4096, 'is too long (maximum is 4096 characters)')
+    .regex(/^[^\n\r\0]*$/, 'must be one line')
+    .optional(),
 });
+
+/** `install` of a token answer: Kubegate's extension to GitLab's shape. */
+function installJson(view: InstallView) {
+  return {
+    command: view.command,
+    chart_repository_url: view.chartRepositoryUrl,
+    helm_release_name: view.releaseName,
+    namespace: view.namespace,
+    ca_cert: view.caCert,
+    ca_cert_file: view.caCertFile,
+  };
+}
 
 /** `nameWithNamespace`: ProjectService#nameWithNamespace of `p` (names, not paths). */
 function configProjectJson(p: Project, nameWithNamespace: string) {
@@ -171,7 +205,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     const body = parse(newToken, request.body);
     const { row, token } = await agents.createToken(agent, body, request.actor.user?.id ?? null);
     request.log.info({ agentId: agent.id, tokenId: row.id }, 'agent token created');
-    return reply.status(201).send({ ...agentTokenJson(row), token });
+    const install = deps.installInstructions?.(agent.name, token, body.install_ca_cert_file);
+    return reply.status(201).send({ ...agentTokenJson(row), token, ...(install ? { install: installJson(install) } : {}) });
   });
 
   app.delete<TokenParams>('/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id', async function revokeToken(request, reply) {
