@@ -50,6 +50,7 @@ export function registerChartRoutes(app: FastifyInstance, repository: ChartRepos
   app.get(`${CHARTS_PATH}/index.yaml`, sendIndex);
   app.get(CHARTS_PATH, sendIndex);
   app.get<{ Params: { file: string } }>(`${CHARTS_PATH}/:file`, async function sendChart(request, reply) {
+    if (request.params.file === '') return sendIndex(request, reply);
     if (request.params.file !== chart.filename) {
       return reply.status(404).send({ message: `404 Not Found: this chart repository holds ${chart.filename} only (see ${CHARTS_PATH}/index.yaml)` });
     }
