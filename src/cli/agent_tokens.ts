@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { KubegateError } from '../lib/errors.js';
 import { adminCommand, findAgent, findProject, note, printJson, printTable, withClient, type AdminFlags } from './agent_admin.js';
-import { DEFAULT_INSTALL_CA_FILE } from './agent_register.js';
+import { DEFAULT_INSTALL_CA_FILE, installOptions, type InstallFlags } from './agent_register.js';
 
 interface TokenAnswer {
   id: number;
@@ -36,7 +36,9 @@ function createCommand() {
     .addOption(new Option('--name <name>', 'the token name (default: <agent>-<today>)'))
     .addOption(new Option('--description <text>', 'what the token is for'))
     .addOption(new Option('--install-ca-file <file>', "where to save the server's CA certificate for the install command, when the server's CA is private").default(DEFAULT_INSTALL_CA_FILE))
-    .action(async function createToken(agentName: string, flags: AdminFlags & { name?: string; description?: string; installCaFile: string }) {
+    .addOption(new Option('--helm-release-name <name>', 'the Helm release the printed command upgrades (default: the agent name)'))
+    .addOption(new Option('--helm-release-namespace <namespace>', 'its namespace (default: kubegate-agent-<agent>)'))
+    .action(async function createToken(agentName: string, flags: AdminFlags & InstallFlags & { name?: string; description?: string }) {
       await withClient(flags, async (client) => {
         const project = await findProject(client, flags.project);
         const agent = await findAgent(client, project, agentName);
@@ -44,7 +46,7 @@ function createCommand() {
         const created = await client.request<TokenAnswer>('POST', `/projects/${project.id}/cluster_agents/${agent.id}/tokens`, {
           name: flags.name ?? `${agent.name}-${new Date().toISOString().slice(0, 10)}`,
           ...(flags.description ? { description: flags.description } : {}),
-          install_ca_cert_file: caFile,
+          ...installOptions(flags, caFile),
         });
         if (created.install?.ca_cert) await writeFile(caFile, created.install.ca_cert, { mode: 0o644 });
         if (flags.output === 'json') return printJson(created);

@@ -11,8 +11,8 @@ import { VERSION } from '../lib/version.js';
 
 export interface ChartWiring {
   repository: ChartRepository;
-  /** The install command for an agent and its new token; `caCertFile` names where the person keeps the server's CA. */
-  installInstructions(agentName: string, token: string, caCertFile: string | undefined): InstallInstructions;
+  /** The install command for an agent and its new token (`caCertFile`: where the person keeps the server's CA). */
+  installInstructions(agentName: string, token: string, options: { caCertFile?: string | undefined; releaseName?: string | undefined; namespace?: string | undefined }): InstallInstructions;
 }
 
 export async function wireCharts(app: KubegateServer, serverCa: () => string | null = () => serverCaToAdvertise(app.config)): Promise<ChartWiring> {
@@ -20,9 +20,9 @@ export async function wireCharts(app: KubegateServer, serverCa: () => string | n
   registerChartRoutes(app.api, repository);
   return {
     repository,
-    installInstructions(agentName, token, caCertFile) {
+    installInstructions(agentName, token, options) {
       // Read at each call: the external URL and the certificate may change while running.
-      return installInstructions({ externalUrl: app.config.externalUrl, agentName, token, version: VERSION.version, caCert: serverCa(), caCertFile });
+      return installInstructions({ externalUrl: app.config.externalUrl, agentName, token, version: VERSION.version, caCert: serverCa(), ...options });
     },
   };
 }

@@ -172,6 +172,8 @@ describe('kubegate agent administration', { skip: helm.missing }, () => {
       [['agent', 'list', '--project', 'acme/clusters'], { KUBEGATE_TOKEN: 'kgpat-wrong-token-000000000000' }, /the server refused the token \(401/],
       [['agent', 'list', '--project', 'acme/clusters'], { KUBEGATE_CA_CERT_FILE: '' }, /TLS certificate is not trusted .*--ca-cert-file or KUBEGATE_CA_CERT_FILE/],
       [['agent', 'list'], {}, /required option '--project <path>' not specified/],
+      // Checked before the agent is registered: a typo never leaves an agent without its token.
+      [['agent', 'register', 'typo', '--project', 'acme/clusters', '--helm-release-namespace', 'Agents'], {}, /--helm-release-namespace "Agents" is not a namespace name/],
     ];
     for (const [args, env, expected] of cases) {
       const r = await kubegate(args, env);
@@ -179,6 +181,8 @@ describe('kubegate agent administration', { skip: helm.missing }, () => {
       assert.match(r.stderr, expected, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stdout, '', 'nothing on stdout when refused');
     }
+    const agents = await server.api('GET', '/projects/acme%2Fclusters/cluster_agents');
+    assert.deepEqual((agents.body as Array<{ name: string }>).map((a) => a.name), ['staging']);
   });
 
   it('every administration command has --help', async () => {

@@ -20,6 +20,11 @@ export const HELM_REPO_NAME = 'kubegate';
 /** Install commands put each agent in `kubegate-agent-<agent name>` (document 002's pattern). */
 export const NAMESPACE_PREFIX = 'kubegate-agent-';
 
+/** Helm's rule for release names (DNS-1123 subdomain-like) and its length limit. */
+export const RELEASE_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Namespaces are RFC 1123 labels. */
+export const NAMESPACE_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 /** Helm refuses release names longer than this. */
 export const MAX_RELEASE_NAME_LENGTH = 53;
 

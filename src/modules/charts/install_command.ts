@@ -25,6 +25,10 @@ export interface InstallCommandInput {
   caCert: string | null;
   /** The path the command reads that CA from; default `kubegate-ca.pem`. */
   caCertFile?: string | undefined;
+  /** The Helm release; default the agent's name. */
+  releaseName?: string | undefined;
+  /** The namespace; default `kubegate-agent-<agent name>`. */
+  namespace?: string | undefined;
 }
 
 export interface InstallInstructions {
@@ -42,8 +46,8 @@ export function installInstructions(input: InstallCommandInput): InstallInstruct
   const base = input.externalUrl.replace(/\/+$/, '');
   const chartRepositoryUrl = `${base}${CHARTS_PATH}`;
   const kasAddress = `${base.replace(/^http/, 'ws')}/-/kubernetes-agent/`;
-  const releaseName = dnsLabel(input.agentName, MAX_RELEASE_NAME_LENGTH);
-  const namespace = dnsLabel(`${NAMESPACE_PREFIX}${input.agentName}`, MAX_NAMESPACE_LENGTH);
+  const releaseName = input.releaseName ?? dnsLabel(input.agentName, MAX_RELEASE_NAME_LENGTH);
+  const namespace = input.namespace ?? dnsLabel(`${NAMESPACE_PREFIX}${input.agentName}`, MAX_NAMESPACE_LENGTH);
   const caCertFile = input.caCert ? (input.caCertFile ?? DEFAULT_CA_CERT_FILE) : null;
 
   const repoAdd = ['helm', 'repo', 'add', '--force-update', HELM_REPO_NAME, chartRepositoryUrl, ...(caCertFile ? ['--ca-file', caCertFile] : [])];

@@ -11,7 +11,7 @@ import { packageChart, type ChartPackage } from './package.js';
 import { repositoryIndex } from './repository_index.js';
 
 export { installInstructions, type InstallCommandInput, type InstallInstructions } from './install_command.js';
-export { CHARTS_PATH, AGENT_CHART_NAME, DEFAULT_CA_CERT_FILE } from './defaults.js';
+export { CHARTS_PATH, AGENT_CHART_NAME, DEFAULT_CA_CERT_FILE, RELEASE_NAME_PATTERN, NAMESPACE_PATTERN, MAX_RELEASE_NAME_LENGTH, MAX_NAMESPACE_LENGTH } from './defaults.js';
 export type { ChartPackage, ChartMetadata } from './package.js';
 
 /** `charts/kubegate-agent` of the package: src/modules/charts/ and dist/modules/charts/ are both three levels down. */
