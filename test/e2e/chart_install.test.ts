@@ -14,6 +14,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/agent.js';
 import { createHelmHome, findHelm, HELM_SOURCES, type HelmHome, type HelmMajor } from '../helpers/helm.js';
 import { runDeploymentPod, type PodProcess } from '../helpers/pod.js';
+import { startConnectProxy } from '../helpers/connect_proxy.js';
 import { createJob, ensureProject } from '../helpers/ci.js';
 import { startKubeApiServer, type KubeApiSimulator } from '../kube-apiserver/index.js';
 import { kubectl, kubeconfigYaml } from '../kube-apiserver/testing/kubectl.js';
@@ -71,16 +72,18 @@ for (const major of [3, 4] as const satisfies HelmMajor[]) {
       assert.match(untrusted.stderr, /certificate/);
     });
 
+    /** The install command's arguments (as `kubegate agent register` prints them). */
+    const installArgs = () => [
+      'upgrade', '--install', 'prod', 'kubegate/kubegate-agent',
+      '--namespace', NAMESPACE, '--create-namespace',
+      '--set', `config.token=${agent.token}`,
+      '--set', `config.kasAddress=${server.url.replace(/^https/, 'wss')}/-/kubernetes-agent/`,
+      '--set-file', `config.kasCaCert=${server.caCertFile}`,
+      '--set', `image.tag=${VERSION.version}`,
+    ];
+
     it('installs from the repository into the cluster', async () => {
-      const install = await h.helm([
-        'upgrade', '--install', 'prod', 'kubegate/kubegate-agent',
-        '--namespace', NAMESPACE, '--create-namespace',
-        '--set', `config.token=${agent.token}`,
-        '--set', `config.kasAddress=${server.url.replace(/^https/, 'wss')}/-/kubernetes-agent/`,
-        '--set-file', `config.kasCaCert=${server.caCertFile}`,
-        '--set', `image.tag=${VERSION.version}`,
-        '--wait', '--timeout', '60s',
-      ], { timeoutMs: 90_000 });
+      const install = await h.helm([...installArgs(), '--wait', '--timeout', '60s'], { timeoutMs: 90_000 });
       assert.equal(install.code, 0, install.stderr);
       const deployment = sim.get('apps/v1', 'Deployment', NAMESPACE, DEPLOYMENT) as any;
       assert.equal(deployment.spec.replicas, 2);
@@ -145,6 +148,22 @@ for (const major of [3, 4] as const satisfies HelmMajor[]) {
         return list.length === 1 ? list : undefined;
       }, 15_000, 'the stopped pod disconnected');
       assert.equal(left[0]!.pod_name, pods[0]!.podName);
+    });
+
+    it('extraEnv: proxy variables, in lower case too, reach the agent', async () => {
+      const proxy = await startConnectProxy();
+      try {
+        const upgrade = await h.helm([...installArgs(), '--set', 'extraEnv[0].name=https_proxy', '--set', `extraEnv[0].value=${proxy.url}`, '--set', 'extraEnv[1].name=NO_PROXY', '--set', 'extraEnv[1].value=.cluster.local']);
+        assert.equal(upgrade.code, 0, upgrade.stderr);
+        const pod = await runDeploymentPod(sim, NAMESPACE, DEPLOYMENT);
+        pods.push(pod);
+        assert.equal(pod.env.https_proxy, proxy.url);
+        await eventually(async () => ((await connections()).some((c) => c.pod_name === pod.podName) ? true : undefined), 30_000, 'the pod connected through the proxy');
+        assert.deepEqual(proxy.tunnels, [new URL(server.url).host]);
+      } finally {
+        await Promise.all(pods.splice(0).map((p) => p.terminate()));
+        await proxy.close();
+      }
     });
 
     it('uninstalls everything the chart created', async () => {

@@ -54,6 +54,27 @@ async function tarballFiles(tarball: string): Promise<string[]> {
   return names;
 }
 
+describe('the Dockerfile', () => {
+  it('builds from the packed package in a build stage and runs kubegate as a numeric non-root user in a slim one', async () => {
+    const stages = DOCKERFILE.split(/^FROM /m).slice(1);
+    assert.equal(stages.length, 2, 'multi-stage: a build stage and the runtime image');
+    const [build, runtime] = stages as [string, string];
+    assert.match(build, /^RUN npm pack --pack-destination \/packages$/m);
+    assert.match(build, /^RUN scripts\/install-package\.sh \/packages\/kubegate-\*\.tgz \/opt\/kubegate$/m);
+    assert.match(runtime, /^node:\$\{NODE_VERSION\}-bookworm-slim$/m);
+    assert.deepEqual([...runtime.matchAll(/^COPY (.+)$/gm)].map((m) => m[1]), ['--from=build /opt/kubegate /opt/kubegate'], 'the runtime image gets the installed package only');
+    assert.match(runtime, /^USER 1000:1000$/m);
+    assert.match(runtime, /^ENTRYPOINT \["kubegate"\]$/m);
+    const ignore = await readFile(join(REPO_ROOT, '.dockerignore'), 'utf8');
+    for (const path of ['node_modules', 'dist', 'data', '.tools', '.git']) assert.match(ignore, new RegExp(`^${path.replace('.', '\\.')}$`, 'm'));
+  });
+
+  it("is the image the agent chart runs by default", async () => {
+    const values = parseYaml(await readFile(join(REPO_ROOT, 'charts/kubegate-agent/values.yaml'), 'utf8')) as { image: { repository: string } };
+    assert.match(DOCKERFILE, new RegExp(`docker build -t ${values.image.repository}:`));
+  });
+});
+
 describe('the npm package, installed as the Dockerfile installs it', () => {
   let work: string;
   let tarball: string;
