@@ -13,5 +13,6 @@ tarball=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 mkdir -p "$2"
 cd "$2"
 [ -f package.json ] || printf '{ "name": "kubegate-install", "private": true }\n' > package.json
-npm install --omit=dev --no-audit --no-fund --no-update-notifier "$tarball"
+# --prefer-offline: packages already in the npm cache are not asked for again.
+npm install --omit=dev --prefer-offline --no-audit --no-fund --no-update-notifier "$tarball"
 test -x node_modules/.bin/kubegate
