@@ -12,7 +12,7 @@ import { ACCESS } from '../identity/access.js';
 import type { AgentService } from './server.js';
 import { versionWarnings } from './versions.js';
 import { VERSION } from '../../lib/version.js';
-import { MAX_NAMESPACE_LENGTH, MAX_RELEASE_NAME_LENGTH, NAMESPACE_PATTERN, RELEASE_NAME_PATTERN } from '../charts/server.js';
+import { installFields, installJson, type InstallInstructionsFn } from './install.js';
 
 /** A live connection of an agent pod, as the API shows it. */
 export interface AgentConnectionView {
@@ -50,62 +50,15 @@ export interface AgentRouteDeps {
    * How to install the agent with a new token (the charts module computes it, so every
    * client shows the same command). Absent: token answers carry no `install`.
    */
-  installInstructions?(agentName: string, token: string, options: InstallOptions): InstallView;
-}
-
-/** What the caller may choose in the install command (Kubegate's extension of the token body). */
-export interface InstallOptions {
-  caCertFile?: string | undefined;
-  releaseName?: string | undefined;
-  namespace?: string | undefined;
-}
-
-/** The install command and what it needs, as the charts module computes it. */
-export interface InstallView {
-  chartRepositoryUrl: string;
-  releaseName: string;
-  namespace: string;
-  caCert: string | null;
-  caCertFile: string | null;
-  command: string;
+  installInstructions?: InstallInstructionsFn;
 }
 
 const newAgent = z.object({ name: z.string() });
 const newToken = z.object({
   name: z.string().min(1, 'is missing').max(255, 'is too long (maximum is 255 characters)'),
   description: z.string().max(1024, 'is too long (maximum is 1024 characters)').optional(),
-  // Kubegate's extensions, for the answer's install command: where it reads the server's CA
-  // from, and the Helm release and namespace (checked before the token exists, so a typo
-  // never costs a token that is shown once).
-  install_ca_cert_file: z
-    .string()
-    .min(1, 'is empty')
-    .max(4096, 'is too long (maximum is 4096 characters)')
-    .regex(/^[^\n\r\0]*$/, 'must be one line')
-    .optional(),
-  install_helm_release_name: z
-    .string()
-    .max(MAX_RELEASE_NAME_LENGTH, `is too long (Helm allows at most ${MAX_RELEASE_NAME_LENGTH} characters)`)
-    .regex(RELEASE_NAME_PATTERN, 'must be lower-case letters, digits, - and ., starting and ending with a letter or digit')
-    .optional(),
-  install_namespace: z
-    .string()
-    .max(MAX_NAMESPACE_LENGTH, `is too long (at most ${MAX_NAMESPACE_LENGTH} characters)`)
-    .regex(NAMESPACE_PATTERN, 'must be a Kubernetes namespace name: lower-case letters, digits and -, starting and ending with a letter or digit')
-    .optional(),
+  ...installFields,
 });
-
-/** `install` of a token answer: Kubegate's extension to GitLab's shape. */
-function installJson(view: InstallView) {
-  return {
-    command: view.command,
-    chart_repository_url: view.chartRepositoryUrl,
-    helm_release_name: view.releaseName,
-    namespace: view.namespace,
-    ca_cert: view.caCert,
-    ca_cert_file: view.caCertFile,
-  };
-}
 
 /** `nameWithNamespace`: ProjectService#nameWithNamespace of `p` (names, not paths). */
 function configProjectJson(p: Project, nameWithNamespace: string) {
@@ -225,8 +178,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     const body = parse(newToken, request.body);
     const { row, token } = await agents.createToken(agent, body, request.actor.user?.id ?? null);
     request.log.info({ agentId: agent.id, tokenId: row.id }, 'agent token created');
-    const install = deps.installInstructions?.(agent.name, token, { caCertFile: body.install_ca_cert_file, releaseName: body.install_helm_release_name, namespace: body.install_namespace });
-    return reply.status(201).send({ ...agentTokenJson(row), token, ...(install ? { install: installJson(install) } : {}) });
+    const install = installJson(deps.installInstructions, agent.name, token, body, request.log);
+    return reply.status(201).send({ ...agentTokenJson(row), token, ...(install ? { install } : {}) });
   });
 
   app.delete<TokenParams>('/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id', async function revokeToken(request, reply) {
