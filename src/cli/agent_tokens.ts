@@ -86,8 +86,16 @@ function revokeCommand() {
   return adminCommand('revoke')
     .description("Revoke one of an agent's tokens; the pods connected with it are disconnected within seconds")
     .argument('<agent>', 'the agent name')
-    .argument('<token>', 'the token id, or its name when no other token of the agent has that name')
-    .action(async function revokeToken(agentName: string, tokenRef: string, flags: AdminFlags) {
+    .argument('[token]', 'the token id, or its name when no other token of the agent has that name')
+    .addOption(new Option('--token-id <id>', 'the token id (instead of the [token] argument)'))
+    .action(async function revokeToken(agentName: string, tokenArg: string | undefined, flags: AdminFlags & { tokenId?: string }) {
+      if (tokenArg !== undefined && flags.tokenId !== undefined && tokenArg !== flags.tokenId) {
+        throw new KubegateError('bad_request', `two tokens named: "${tokenArg}" and --token-id ${flags.tokenId}; give one`);
+      }
+      const tokenRef = tokenArg ?? flags.tokenId;
+      if (tokenRef === undefined) {
+        throw new KubegateError('bad_request', `name the token to revoke, by id or name: kubegate agent token revoke ${agentName} <token> (kubegate agent token list ${agentName} shows them)`);
+      }
       await withClient(flags, async (client) => {
         const project = await findProject(client, flags.project);
         const agent = await findAgent(client, project, agentName);

@@ -132,6 +132,12 @@ describe('kubegate agent administration', { skip: helm.missing }, () => {
     const unknown = await kubegate(['agent', 'token', 'revoke', 'prod', 'nope', '--project', 'acme/clusters']);
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /agent prod has no token named "nope"; kubegate agent token list prod --project acme\/clusters shows them/);
+    const unnamed = await kubegate(['agent', 'token', 'revoke', 'prod', '--project', 'acme/clusters']);
+    assert.notEqual(unnamed.code, 0);
+    assert.match(unnamed.stderr, /name the token to revoke, by id or name: kubegate agent token revoke prod <token>/);
+    const byId = await kubegate(['agent', 'token', 'revoke', 'prod', '--token-id', String(tokens[1]!.id), '--project', 'acme/clusters', '-o', 'json']);
+    assert.equal(byId.code, 0, byId.stderr);
+    assert.deepEqual([JSON.parse(byId.stdout).revoked.name, JSON.parse(byId.stdout).revoked.status], ['rotation', 'revoked']);
     const revoked = await kubegate(['agent', 'token', 'revoke', 'prod', 'initial', '--project', 'acme/clusters']);
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.match(revoked.stdout, /Revoked token "initial" \(id \d+\) of agent prod/);
