@@ -2,7 +2,7 @@
  * `kubegate agent delete <name> --project <path>`: deletes the agent and its tokens; its
  * pods are disconnected at once. The cluster side stays until `helm uninstall`.
  */
-import { adminCommand, findAgent, findProject, note, printJson, withClient, type AdminFlags } from './agent_admin.js';
+import { adminCommand, findAgent, findProject, note, printJson, withClient, type AdminFlags } from './admin_shared.js';
 
 export function deleteCommand() {
   return adminCommand('delete')

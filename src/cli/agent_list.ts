@@ -2,7 +2,7 @@
  * `kubegate agent list --project <path>`: the project's agents, their connected pods, the
  * versions those pods run, and configuration problems.
  */
-import { adminCommand, findProject, printJson, printTable, withClient, type AdminFlags } from './agent_admin.js';
+import { adminCommand, findProject, printJson, printTable, withClient, type AdminFlags } from './admin_shared.js';
 
 interface AgentAnswer {
   id: number;

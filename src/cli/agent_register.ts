@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
 import { KubegateError } from '../lib/errors.js';
-import { adminCommand, findProject, note, printJson, withClient, type AdminFlags } from './agent_admin.js';
+import { adminCommand, findProject, note, printJson, withClient, type AdminFlags } from './admin_shared.js';
 import { MAX_NAMESPACE_LENGTH, MAX_RELEASE_NAME_LENGTH, NAMESPACE_PATTERN, RELEASE_NAME_PATTERN } from '../modules/charts/defaults.js';
 
 /** The install command's options, shared by `register` and `token create`. */

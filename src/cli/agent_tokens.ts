@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { KubegateError } from '../lib/errors.js';
-import { adminCommand, findAgent, findProject, note, printJson, printTable, withClient, type AdminFlags } from './agent_admin.js';
+import { adminCommand, findAgent, findProject, note, printJson, printTable, withClient, type AdminFlags } from './admin_shared.js';
 import { DEFAULT_INSTALL_CA_FILE, installOptions, type InstallFlags } from './agent_register.js';
 
 interface TokenAnswer {
