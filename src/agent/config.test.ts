@@ -55,3 +55,16 @@ test('the tunnel transport: auto by default, websocket from the flag or KUBEGATE
   assert.equal(agentConfig({ kasAddress: KAS, tunnelTransport: 'auto' }, { KUBEGATE_AGENT_TOKEN: 'x', KUBEGATE_TUNNEL_TRANSPORT: 'websocket' }).tunnelTransport, 'auto');
   assert.throws(() => agentConfig({ kasAddress: KAS, tunnelTransport: 'h2' }, { KUBEGATE_AGENT_TOKEN: 'x' }), /--tunnel-transport must be auto or websocket, not "h2"/);
 });
+
+test('KUBEGATE_AGENT_TOKEN_FILE names the token file (how the chart passes a mounted Secret)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'agent-config-'));
+  await writeFile(join(dir, 'token'), 'kgagent-mounted\n');
+  const env: NodeJS.ProcessEnv = { KUBEGATE_AGENT_TOKEN_FILE: join(dir, 'token'), KUBEGATE_KAS_ADDRESS: KAS };
+  assert.equal(agentConfig({}, env).token, 'kgagent-mounted');
+  assert.throws(() => agentConfig({}, { KUBEGATE_AGENT_TOKEN_FILE: join(dir, 'missing'), KUBEGATE_KAS_ADDRESS: KAS }), /cannot read the agent token from .*missing: ENOENT/);
+});
+
+test('the ServiceAccount directory defaults to where kubelet mounts it, KUBEGATE_SERVICE_ACCOUNT_DIR moves it', () => {
+  assert.equal(agentConfig({ kasAddress: KAS }, { KUBEGATE_AGENT_TOKEN: 'x' }).serviceAccountDir, '/var/run/secrets/kubernetes.io/serviceaccount');
+  assert.equal(agentConfig({ kasAddress: KAS }, { KUBEGATE_AGENT_TOKEN: 'x', KUBEGATE_SERVICE_ACCOUNT_DIR: '/sa' }).serviceAccountDir, '/sa');
+});

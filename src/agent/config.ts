@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseListen } from '../lib/listen.js';
 import { SHUTDOWN_GRACE_MS, TUNNEL_TRANSPORTS, type TunnelTransport } from '../modules/tunnel/agent.js';
+import { SERVICE_ACCOUNT_DIR } from './kube_connection.js';
 
 export interface AgentFlags {
   kasAddress?: string | undefined;
@@ -30,6 +31,8 @@ export interface AgentConfig {
   tunnelTransport: TunnelTransport;
   /** After SIGTERM, how long requests in flight may finish before the connections close. */
   shutdownGraceMs: number;
+  /** Where the pod's ServiceAccount token and CA are mounted (in-cluster mode). */
+  serviceAccountDir: string;
 }
 
 export class AgentConfigError extends Error {
@@ -53,7 +56,8 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
   if (!url.pathname.endsWith('/')) url.pathname += '/';
 
   let token: string | undefined;
-  const tokenFile = flags.tokenFile;
+  // A file is how the chart passes it: a mounted Secret, never an environment variable.
+  const tokenFile = flags.tokenFile ?? (env.KUBEGATE_AGENT_TOKEN_FILE || undefined);
   if (tokenFile) {
     try {
       token = readFileSync(tokenFile, 'utf8').trim();
@@ -65,7 +69,7 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
   }
   // Whatever its source, the token leaves the environment now.
   delete env.KUBEGATE_AGENT_TOKEN;
-  if (!token) throw new AgentConfigError('no agent token: pass --token-file FILE or set KUBEGATE_AGENT_TOKEN (create one with POST /projects/:id/cluster_agents/:agent_id/tokens)');
+  if (!token) throw new AgentConfigError('no agent token: pass --token-file FILE or set KUBEGATE_AGENT_TOKEN (or KUBEGATE_AGENT_TOKEN_FILE to a file holding it; create one with POST /projects/:id/cluster_agents/:agent_id/tokens)');
 
   const caFile = flags.kasCaCertFile ?? env.KUBEGATE_KAS_CA_CERT_FILE;
   let caCert: Buffer | undefined;
@@ -106,6 +110,7 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
     podNamespace: env.POD_NAMESPACE || 'default',
     tunnelTransport: transport as TunnelTransport,
     shutdownGraceMs,
+    serviceAccountDir: env.KUBEGATE_SERVICE_ACCOUNT_DIR || SERVICE_ACCOUNT_DIR,
   };
 }
 

@@ -17,7 +17,7 @@ import { createAgentMetrics, startObservability } from './observability.js';
 export const KUBE_VERSION_REFRESH_MS = 5 * 60_000;
 
 export async function runAgent(config: AgentConfig, signal: AbortSignal, logger: Logger = createLogger('kubegate-agent')): Promise<void> {
-  const kube = config.kubeconfig ? kubeconfigConnection(config.kubeconfig) : inClusterConnection();
+  const kube = config.kubeconfig ? kubeconfigConnection(config.kubeconfig) : inClusterConnection(config.serviceAccountDir);
   logger.info({ kubernetes: kube.server, source: kube.source, kasAddress: config.kasAddress, version: VERSION.version, pod: config.podName, namespace: config.podNamespace }, 'kubegate agent starting');
 
   let kubernetesVersion = '';
@@ -37,6 +37,7 @@ export async function runAgent(config: AgentConfig, signal: AbortSignal, logger:
   const observability = config.observability
     ? await startObservability(config.observability, { connected: () => connected > 0 }, metrics)
     : undefined;
+  if (observability) logger.info({ address: observability.address() }, 'observability endpoints listening (/liveness, /readiness, /metrics)');
 
   const info = (): AgentInfo => ({
     version: VERSION.version,

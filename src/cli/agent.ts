@@ -6,7 +6,7 @@ export function agentCommand(): Command {
   return new Command('agent')
     .description('Run the Kubegate agent: dial the server and serve its requests to this cluster')
     .addOption(new Option('--kas-address <url>', 'the server\'s agent endpoint: ws:// or wss://…/-/kubernetes-agent/').env('KUBEGATE_KAS_ADDRESS'))
-    .addOption(new Option('--token-file <file>', 'file holding the agent token (or set KUBEGATE_AGENT_TOKEN to the token itself; it is removed from the environment after reading)'))
+    .addOption(new Option('--token-file <file>', 'file holding the agent token (or set KUBEGATE_AGENT_TOKEN to the token itself; it is removed from the environment after reading)').env('KUBEGATE_AGENT_TOKEN_FILE'))
     .addOption(new Option('--kas-ca-cert-file <file>', 'extra CA certificate (PEM) for the server\'s certificate').env('KUBEGATE_KAS_CA_CERT_FILE'))
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig to reach the cluster from outside it; in a pod the ServiceAccount is used').env('KUBECONFIG'))
     .addOption(new Option('--observability-listen <host:port>', '/liveness, /readiness and /metrics (default 127.0.0.1:8080 in a pod)').env('KUBEGATE_OBSERVABILITY_LISTEN'))
@@ -17,7 +17,7 @@ export function agentCommand(): Command {
         .env('KUBEGATE_TUNNEL_TRANSPORT'),
     )
     .addOption(new Option('--shutdown-grace-period <duration>', 'after SIGTERM: how long requests in flight may finish (e.g. 25s, 1m); new requests go to other pods at once').env('KUBEGATE_SHUTDOWN_GRACE_PERIOD').default('25s'))
-    .addHelpText('after', '\nEnvironment:\n  POD_NAME, POD_NAMESPACE           reported to the server (defaults: host name, "default")\n  HTTPS_PROXY, HTTP_PROXY, NO_PROXY  used to reach the server (any case)')
+    .addHelpText('after', '\nEnvironment:\n  POD_NAME, POD_NAMESPACE           reported to the server (defaults: host name, "default")\n  HTTPS_PROXY, HTTP_PROXY, NO_PROXY  used to reach the server (any case)\n  KUBEGATE_SERVICE_ACCOUNT_DIR      where the pod\'s ServiceAccount token and ca.crt are (default /var/run/secrets/kubernetes.io/serviceaccount)')
     .action(async function startAgent(flags) {
       const config = agentConfig(flags);
       const controller = new AbortController();

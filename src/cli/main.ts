@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { VERSION } from '../lib/version.js';
 import { serverCommand } from './server.js';
 import { agentCommand } from './agent.js';
+import { withAgentAdministration } from './agent_admin.js';
 import { ciCommand } from './ci.js';
 import { isKubegateError } from '../lib/errors.js';
 
@@ -16,7 +17,7 @@ const program = new Command()
   .showHelpAfterError();
 
 program.addCommand(serverCommand());
-program.addCommand(agentCommand());
+program.addCommand(withAgentAdministration(agentCommand()));
 program.addCommand(ciCommand());
 
 program.parseAsync(process.argv).catch(function reportFailure(err: unknown) {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { KubegateServer } from './app.js';
 import { createGitHttpHandler, registerRepositoryFileRoutes } from '../modules/git/server.js';
 import { wireAgents, type AgentWiring } from './wire_agents.js';
+import { wireCharts } from './wire_charts.js';
 import { wireCi, type CiWiring } from './wire_ci.js';
 import { wireClusters } from '../modules/clusters/wiring.js';
 import { createAgentConfigPushFeedback } from '../modules/agents/push_feedback.js';
@@ -25,7 +26,8 @@ export async function wireModules(app: KubegateServer, logger: Logger): Promise<
   // Git is wired first; what a push says about agent configurations comes with the agents.
   const feedback: { agentConfig?: PushFeedback } = {};
   await wireGit(app, logger, (project, updates) => feedback.agentConfig?.(project, updates) ?? Promise.resolve([]));
-  const agents = await wireAgents(app, logger);
+  const charts = await wireCharts(app);
+  const agents = await wireAgents(app, logger, { installInstructions: charts.installInstructions });
   feedback.agentConfig = createAgentConfigPushFeedback({ agentsOf: (id) => agents.agents.list(id), gitDir: (id) => app.services.repositories.path(id) });
   stops.push(() => agents.stop());
   // Certificate-based clusters, EKS creation (its provisioner runs until stop) and

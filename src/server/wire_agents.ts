@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { KubegateServer } from './app.js';
 import { AgentService } from '../modules/agents/server.js';
 import { KubegateError } from '../lib/errors.js';
-import { registerAgentRoutes } from '../modules/agents/api.js';
+import { registerAgentRoutes, type AgentRouteDeps } from '../modules/agents/api.js';
 import { createTunnelServer, TUNNEL_PATH, type TunnelServer } from '../modules/tunnel/server.js';
 import { AgentConfigurations } from '../modules/agents/configuration.js';
 import { ciAccessJson } from '../modules/agents/ci_access_json.js';
@@ -19,7 +19,12 @@ export interface AgentWiring {
   stop(): Promise<void>;
 }
 
-export async function wireAgents(app: KubegateServer, logger: Logger): Promise<AgentWiring> {
+export interface AgentWiringDeps {
+  /** The install command answered with each new token (the charts module). */
+  installInstructions?: AgentRouteDeps['installInstructions'];
+}
+
+export async function wireAgents(app: KubegateServer, logger: Logger, deps: AgentWiringDeps = {}): Promise<AgentWiring> {
   const agents = new AgentService(app.store.db);
   const configurations = new AgentConfigurations(app.store.db, app.services.repositories, logger.child({ module: 'agent_config' }));
   // Every push to a default branch re-reads the configurations of that project's agents.
@@ -69,6 +74,7 @@ export async function wireAgents(app: KubegateServer, logger: Logger): Promise<A
       configurations.forget(agent.id);
       tunnel.closeAgentConnections(agent.id, 'the agent was deleted');
     },
+    ...(deps.installInstructions ? { installInstructions: deps.installInstructions } : {}),
   });
 
   return {

@@ -56,6 +56,11 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return watchAgentProcess(child);
+}
+
+/** Collects the JSON log lines of a running `kubegate agent` (stdout) and its stderr. */
+export function watchAgentProcess(child: ChildProcess): AgentProcess {
   const logs: Array<Record<string, any>> = [];
   const waiters = new Set<{ match: (l: Record<string, any>) => boolean; resolve: (l: Record<string, any>) => void }>();
   let buffered = '';

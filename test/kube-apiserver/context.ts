@@ -2,6 +2,7 @@
 // simulator.ts; handlers receive it instead of importing singletons, so two
 // simulators in one process never share state.
 
+import type { AppliedConfigurations } from './api/applied.js';
 import type { ObjectService } from './api/objects.js';
 import type { ResourceRegistry } from './api/resources.js';
 import type { ObjectStore } from './api/store.js';
@@ -38,6 +39,8 @@ export interface SimContext {
   store: ObjectStore;
   registry: ResourceRegistry;
   objects: ObjectService;
+  /** What each field manager last applied to each object (server-side apply). */
+  applied: AppliedConfigurations;
   tokens: TokenAuthenticator;
   rbac: RbacAuthorizer;
   pods: PodRuntime;

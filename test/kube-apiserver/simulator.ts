@@ -2,6 +2,7 @@
 // HTTPS server, and exposes the test-facing API (KubeApiSimulator).
 
 import { randomBytes } from 'node:crypto';
+import { AppliedConfigurations } from './api/applied.js';
 import { ObjectService } from './api/objects.js';
 import { ResourceRegistry, splitApiVersion } from './api/resources.js';
 import { notFound } from './api/status.js';
@@ -40,7 +41,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const shutdown = new AbortController();
   const requests: RequestRecord[] = [];
   const streams = new StreamTracker();
-  const ctx: SimContext = { store, registry, objects, tokens, rbac, pods, targets, requests, streams, shutdown: shutdown.signal };
+  const ctx: SimContext = { store, registry, objects, applied: new AppliedConfigurations(), tokens, rbac, pods, targets, requests, streams, shutdown: shutdown.signal };
 
   const stopCrds = startCrdController(store, registry);
   const stopDeployments = startDeploymentController(store, objects, registry);

@@ -14,6 +14,7 @@ import { versionWarnings, type VersionWarning } from './versions.js';
 import type { ConfigProblem } from '../agent_config/index.js';
 import type { CiAccessJson } from './ci_access_json.js';
 import { VERSION } from '../../lib/version.js';
+import { installFields, installJson, type InstallInstructionsFn } from './install.js';
 
 /** A live connection of an agent pod, as the API shows it. */
 export interface AgentConnectionView {
@@ -72,12 +73,18 @@ export interface AgentRouteDeps {
   onAgentDeleted(agent: Agent): Promise<void>;
   /** A new agent's file may already be in the repository: read it. */
   onAgentRegistered(agent: Agent): Promise<void>;
+  /**
+   * How to install the agent with a new token (the charts module computes it, so every
+   * client shows the same command). Absent: token answers carry no `install`.
+   */
+  installInstructions?: InstallInstructionsFn;
 }
 
 const newAgent = z.object({ name: z.string() });
 const newToken = z.object({
   name: z.string().min(1, 'is missing').max(255, 'is too long (maximum is 255 characters)'),
   description: z.string().max(1024, 'is too long (maximum is 1024 characters)').optional(),
+  ...installFields,
 });
 
 /** `nameWithNamespace`: ProjectService#nameWithNamespace of `p` (names, not paths). */
@@ -198,7 +205,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     const body = parse(newToken, request.body);
     const { row, token } = await agents.createToken(agent, body, request.actor.user?.id ?? null);
     request.log.info({ agentId: agent.id, tokenId: row.id }, 'agent token created');
-    return reply.status(201).send({ ...agentTokenJson(row), token });
+    const install = installJson(deps.installInstructions, agent.name, token, body, request.log);
+    return reply.status(201).send({ ...agentTokenJson(row), token, ...(install ? { install } : {}) });
   });
 
   app.delete<TokenParams>('/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id', async function revokeToken(request, reply) {

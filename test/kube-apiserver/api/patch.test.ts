@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonMergePatch, jsonPatch, strategicMergePatch } from './patch.js';
+import { jsonMergePatch, jsonPatch, serverSideApply, strategicMergePatch } from './patch.js';
 
 describe('patch', () => {
   it('JSON merge patch replaces lists and deletes with null', () => {
@@ -31,5 +31,25 @@ describe('patch', () => {
     assert.deepEqual(strategicMergePatch(live, patch), {
       spec: { containers: [{ name: 'a', image: 'x:2', env: [{ name: 'E', value: '1' }, { name: 'F', value: '2' }] }] },
     });
+  });
+
+  it('server-side apply removes what the same manager applied before and leaves out now', () => {
+    const first = { metadata: { labels: { a: '1', b: '2' } }, spec: { containers: [{ name: 'c', env: [{ name: 'HTTPS_PROXY', value: 'p' }, { name: 'X', value: '1' }], args: ['agent'] }] } };
+    // Another writer (a controller, kubectl label) added a label the manager never applied.
+    const live = structuredClone(first) as typeof first & { metadata: { labels: Record<string, string> } };
+    live.metadata.labels.other = 'kept';
+    const second = { metadata: { labels: { a: '1' } }, spec: { containers: [{ name: 'c', env: [{ name: 'X', value: '2' }], args: ['agent'] }] } };
+    assert.deepEqual(serverSideApply(live, second, first), {
+      metadata: { labels: { a: '1', other: 'kept' } },
+      spec: { containers: [{ name: 'c', env: [{ name: 'X', value: '2' }], args: ['agent'] }] },
+    });
+    // Without a previous configuration (first apply by that manager) nothing is removed.
+    assert.deepEqual((serverSideApply(live, second) as typeof first).metadata.labels, { a: '1', b: '2', other: 'kept' });
+  });
+
+  it('strategic merge patch orders keyed lists by $setElementOrder', () => {
+    const live = { env: [{ name: 'B', value: '2' }, { name: 'C', value: '3' }] };
+    const patch = { '$setElementOrder/env': [{ name: 'A' }, { name: 'B' }, { name: 'C' }], env: [{ name: 'A', value: '1' }] };
+    assert.deepEqual((strategicMergePatch(live, patch) as typeof live).env.map((e) => e.name), ['A', 'B', 'C']);
   });
 });

@@ -82,7 +82,7 @@ export function strategicMergePatch(target: Json, patch: Json): Json {
   const retainKeys = Array.isArray(patch.$retainKeys) ? (patch.$retainKeys as string[]) : undefined;
   for (const [k, v] of Object.entries(patch)) {
     if (k === '$retainKeys' || k === '$patch') continue;
-    if (k.startsWith('$setElementOrder/')) continue;
+    if (k.startsWith('$setElementOrder/')) continue; // applied after the merge, below
     if (k.startsWith('$deleteFromPrimitiveList/')) {
       const field = k.slice('$deleteFromPrimitiveList/'.length);
       if (Array.isArray(result[field]) && Array.isArray(v)) result[field] = (result[field] as unknown[]).filter((x) => !v.includes(x));
@@ -94,6 +94,44 @@ export function strategicMergePatch(target: Json, patch: Json): Json {
     else result[k] = v;
   }
   if (retainKeys) for (const k of Object.keys(result)) if (!retainKeys.includes(k)) delete result[k];
+  for (const [k, order] of Object.entries(patch)) {
+    if (!k.startsWith('$setElementOrder/') || !Array.isArray(order)) continue;
+    const field = k.slice('$setElementOrder/'.length);
+    if (Array.isArray(result[field])) result[field] = inOrder(field, result[field] as unknown[], order);
+  }
+  return result;
+}
+
+/**
+ * A keyed list sorted as `order` lists its keys (`$setElementOrder`, and the order of an
+ * applied configuration); items `order` does not name keep their place after them.
+ */
+function inOrder(field: string, items: unknown[], order: unknown[]): unknown[] {
+  const key = mergeKeyFor(field, [...order, ...items]);
+  if (!key) return items;
+  const wanted = order.map((o) => (isPlainObject(o) ? o[key] : o));
+  const rank = (item: unknown) => {
+    const i = isPlainObject(item) ? wanted.indexOf(item[key]) : -1;
+    return i < 0 ? wanted.length : i;
+  };
+  return items.map((item, index) => ({ item, index })).sort((a, b) => rank(a.item) - rank(b.item) || a.index - b.index).map((x) => x.item);
+}
+
+/** Keyed lists of `merged` in the order `applied` gives them, recursively (server-side apply). */
+function orderLikeApplied(merged: Json, applied: Json): Json {
+  if (!isPlainObject(merged) || !isPlainObject(applied)) return merged;
+  const result: Obj = { ...merged };
+  for (const [k, v] of Object.entries(applied)) {
+    if (isPlainObject(v)) result[k] = orderLikeApplied(result[k], v);
+    else if (Array.isArray(v) && Array.isArray(result[k])) {
+      const key = mergeKeyFor(k, [...v, ...(result[k] as unknown[])]);
+      if (!key) continue;
+      result[k] = inOrder(k, result[k] as unknown[], v).map((item) => {
+        const source = v.find((a) => isPlainObject(a) && isPlainObject(item) && a[key] === item[key]);
+        return source === undefined ? item : orderLikeApplied(item, source);
+      });
+    }
+  }
   return result;
 }
 
@@ -165,11 +203,49 @@ export function jsonPatch(doc: Json, ops: unknown): Json {
 }
 
 /**
- * Server-side apply without field ownership: the applied configuration is
- * merged into the live object (maps recursively, keyed lists by key, other
- * lists replaced). Enough for kubectl --server-side and Kubegate's Flux
- * objects, which re-apply whole objects.
+ * Server-side apply with field ownership reduced to one rule: a field manager owns what it
+ * applied last time. A field in that previous configuration which the new one leaves out
+ * is removed from the live object (the real server removes fields no other manager owns;
+ * helm 4 relies on this when an upgrade drops a value); the new configuration is then
+ * merged in (maps recursively, keyed lists by key and in the applied order, other lists
+ * replaced). No conflicts between managers are detected.
  */
-export function serverSideApply(live: Json, applied: Json): Json {
-  return strategicMergePatch(live, applied);
+export function serverSideApply(live: Json, applied: Json, previouslyApplied?: Json): Json {
+  const pruned = previouslyApplied === undefined ? live : pruneDropped(live, previouslyApplied, applied);
+  return orderLikeApplied(strategicMergePatch(pruned, applied), applied);
+}
+
+/** `live` without the fields that `previous` set and `next` no longer does. */
+function pruneDropped(live: Json, previous: Json, next: Json): Json {
+  if (!isPlainObject(live) || !isPlainObject(previous)) return live;
+  const nextObj = isPlainObject(next) ? next : {};
+  const result: Obj = { ...live };
+  for (const [k, before] of Object.entries(previous)) {
+    if (!(k in nextObj)) {
+      delete result[k];
+      continue;
+    }
+    const after = nextObj[k];
+    if (isPlainObject(before) && isPlainObject(after)) result[k] = pruneDropped(result[k], before, after);
+    else if (Array.isArray(before) && Array.isArray(after) && Array.isArray(result[k])) result[k] = pruneDroppedItems(k, result[k] as unknown[], before, after);
+  }
+  return result;
+}
+
+/** Keyed lists lose the items the manager applied before and not now; atomic lists are replaced by the merge anyway. */
+function pruneDroppedItems(field: string, live: unknown[], previous: unknown[], next: unknown[]): unknown[] {
+  const key = mergeKeyFor(field, [...next, ...previous, ...live]);
+  if (!key) return live;
+  const byKey = (items: unknown[], value: unknown) => items.find((i) => isPlainObject(i) && i[key] === value);
+  const kept: unknown[] = [];
+  for (const item of live) {
+    const before = isPlainObject(item) ? byKey(previous, item[key]) : undefined;
+    if (before === undefined) {
+      kept.push(item);
+      continue;
+    }
+    const after = byKey(next, (item as Obj)[key]);
+    if (after !== undefined) kept.push(pruneDropped(item, before, after));
+  }
+  return kept;
 }

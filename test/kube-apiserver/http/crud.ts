@@ -125,13 +125,16 @@ async function handlePatch(ctx: SimContext, req: IncomingMessage, res: ServerRes
   if (contentType === 'application/apply-patch+yaml') {
     const applied = asObject(body);
     checkBodyIdentity(def, info, applied);
+    const manager = url.searchParams.get('fieldManager') ?? '';
     if (!existing) {
-      const created = ctx.objects.create(def, applied, { dryRun });
+      const created = ctx.objects.create(def, structuredClone(applied), { dryRun });
+      if (!dryRun) ctx.applied.remember(created, manager, info.subresource, applied);
       return respondObject(ctx, req, res, url, def, info.apiVersion, created, 201);
     }
-    const merged = serverSideApply(existing, applied) as KubeObject;
+    const merged = serverSideApply(existing, applied, ctx.applied.last(existing, manager, info.subresource)) as KubeObject;
     merged.metadata.resourceVersion = existing.metadata.resourceVersion;
     const updated = ctx.objects.update(def, merged, { dryRun, subresource: info.subresource });
+    if (!dryRun) ctx.applied.remember(updated, manager, info.subresource, applied);
     return respondObject(ctx, req, res, url, def, info.apiVersion, updated);
   }
   if (!existing) throw notFound(def.group, def.plural, info.name);
