@@ -13,6 +13,9 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY bin ./bin
 COPY src ./src
 COPY charts ./charts
+COPY cloudformation ./cloudformation
+# The web UI's sources: `npm pack` builds them into web/dist with Vite.
+COPY web ./web
 COPY scripts/install-package.sh ./scripts/install-package.sh
 COPY README.md ./
 RUN npm pack --pack-destination /packages
