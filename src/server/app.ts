@@ -20,6 +20,8 @@ import { RepositoryStore } from '../modules/git/repos.js';
 import { registerIdentityRoutes } from '../modules/identity/api.js';
 import { registerGroupRoutes } from '../modules/groups/api.js';
 import { registerProjectRoutes } from '../modules/projects/api.js';
+import { ProtectedEnvironmentService } from '../modules/projects/protected_environments.js';
+import { registerProtectedEnvironmentRoutes } from '../modules/projects/protected_environments_api.js';
 import { createApi } from './api.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { PushEvents } from './events.js';
@@ -37,6 +39,7 @@ export interface Services {
   members: MemberService;
   groups: GroupService;
   projects: ProjectService;
+  protectedEnvironments: ProtectedEnvironmentService;
   repositories: RepositoryStore;
 }
 
@@ -77,7 +80,8 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
     const removed = await projects.removeOrphanRepositories(await repositoryIdsOnDisk(repositories.root));
     if (removed.length > 0) logger.warn({ projectIds: removed }, 'removed repositories left by an interrupted project creation');
   }
-  const services: Services = { identity, policy, members, groups, projects, repositories };
+  const protectedEnvironments = new ProtectedEnvironmentService(db, policy, projects);
+  const services: Services = { identity, policy, members, groups, projects, protectedEnvironments, repositories };
   const push = new PushEvents(function onSubscriberError(err, event) {
     logger.error({ err, project: event.project.path_with_namespace, ref: event.ref }, 'push event subscriber failed');
   });
@@ -144,6 +148,7 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
   registerIdentityRoutes(api, identity);
   registerGroupRoutes(api, { groups, members, policy, externalUrl: () => config.externalUrl });
   registerProjectRoutes(api, { projects, members, policy, groups, externalUrl: () => config.externalUrl });
+  registerProtectedEnvironmentRoutes(api, { projects, protectedEnvironments });
 
   return {
     config,

@@ -29,7 +29,8 @@ export interface CiWiringDeps {
 }
 
 export function wireCi(app: KubegateServer, agents: AgentWiring, logger: Logger, deps: CiWiringDeps = {}): CiWiring {
-  const jobs = new JobService(app.store.db, app.services.projects);
+  const { projects, protectedEnvironments, repositories, policy } = app.services;
+  const jobs = new JobService(app.store.db, projects, { refs: repositories, protectedEnvironments, policy });
   const access = new CiAccessService(app.store.db, app.services.policy, agents.configurations);
   const serverCa = app.config.tlsCert ? caToAdvertise(readFileSync(app.config.tlsCert, 'utf8')) : null;
   registerCiRoutes(app.api, {

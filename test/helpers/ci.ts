@@ -12,7 +12,7 @@ import { startTestServer, type TestServer } from './server.js';
 import { eventually, startAgent, type AgentProcess } from './agent.js';
 import { startKubeApiServer, type KubeApiSimulator } from '../kube-apiserver/index.js';
 import type { KubectlEnv } from '../kube-apiserver/testing/kubectl.js';
-import { pushFiles } from './git.js';
+import { ensureBranch, pushFiles } from './git.js';
 
 export interface CiFixture {
   sim: KubeApiSimulator;
@@ -97,9 +97,14 @@ export interface Job {
   body: any;
 }
 
-/** Creates a CI job and a kubectl environment holding its kubeconfig. */
+/**
+ * Creates a CI job (as root, on `main` unless `ref` says otherwise; a branch that does not
+ * exist yet is created first) and a kubectl environment holding its kubeconfig.
+ */
 export async function createJob(server: TestServer, projectPath: string, input: { ref?: string; environment?: string; environment_tier?: string } = {}): Promise<Job> {
   const project = await ensureProject(server, projectPath);
+  const ref = input.ref ?? 'main';
+  if (!ref.startsWith('refs/tags/')) await ensureBranch(server, project.path_with_namespace, ref.replace(/^refs\/heads\//, ''));
   const job = await server.api('POST', `/projects/${project.id}/jobs`, { ref: 'main', ...input });
   assert.equal(job.status, 201, JSON.stringify(job.body));
   const res = await server.fetch('/api/v4/job/kubeconfig', { headers: { 'JOB-TOKEN': job.body.token } });

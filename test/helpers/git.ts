@@ -55,3 +55,22 @@ export async function pushFiles(server: TestServer, projectPath: string, files: 
     await rm(home, { recursive: true, force: true });
   }
 }
+
+/** Whether `branch` exists in the hosted repository (`git ls-remote`). */
+export async function branchExists(server: TestServer, projectPath: string, branch: string): Promise<boolean> {
+  const home = await mkdtemp(join(tmpdir(), 'kubegate-git-'));
+  try {
+    const { stdout } = await run('git', ['ls-remote', '--heads', authUrl(server, projectPath), branch], { env: gitEnv(home, server.caCertFile) });
+    return stdout.split('\n').some((line) => line.endsWith(`\trefs/heads/${branch}`));
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Makes sure `branch` exists (an empty commit pushed as root when it does not): a CI job
+ * can only be created for a branch or tag that exists.
+ */
+export async function ensureBranch(server: TestServer, projectPath: string, branch: string): Promise<void> {
+  if (!(await branchExists(server, projectPath, branch))) await pushFiles(server, projectPath, {}, { branch, message: `create ${branch}` });
+}

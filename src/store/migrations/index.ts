@@ -5,6 +5,7 @@ import { agents } from './0002_agents.js';
 import { ciJobs } from './0003_ci_jobs.js';
 import { audit } from './0004_audit.js';
 import { clusters } from './0005_clusters.js';
+import { protection } from './0006_protection.js';
 
 /**
  * Versioned migrations, applied in name order at start. Never edit one that has shipped:
@@ -17,6 +18,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0003_ci_jobs': ciJobs(engine),
     '0004_audit': audit(engine),
     '0005_clusters': clusters(engine),
+    '0006_protection': protection(engine),
   };
   return { getMigrations: async () => all };
 }
