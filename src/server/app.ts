@@ -27,6 +27,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { PushEvents } from './events.js';
 import type { ServerConfig } from './config.js';
 import { VERSION } from '../lib/version.js';
+import { prepareDataDir } from './data_dir.js';
 
 /** A handler for requests that bypass Fastify (Git, the k8s proxy): true when it took the request. */
 export type RawHandler = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
@@ -65,6 +66,7 @@ export interface KubegateServer {
 export const DRAIN_TIMEOUT_MS = 30_000;
 
 export async function createKubegateServer(config: ServerConfig, logger: Logger): Promise<KubegateServer> {
+  prepareDataDir(config.dataDir, logger);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const db = store.db;
   const identity = new IdentityService(db);

@@ -6,10 +6,14 @@ import { createLogger, redactUrl } from '../lib/log.js';
 import { createKubegateServer, DRAIN_TIMEOUT_MS } from './app.js';
 import type { ServerConfig } from './config.js';
 import { wireModules } from './modules.js';
+import { SERVER_UMASK } from './data_dir.js';
 import { VERSION } from '../lib/version.js';
 import { installLeanAsyncResourceBind } from '../lib/node_fixes.js';
 
 export async function runServer(config: ServerConfig): Promise<void> {
+  // Everything this process and its children (git, hooks) create is private, as in the
+  // data dir's rules, even where a call site does not set a mode.
+  process.umask(SERVER_UMASK);
   const logger = createLogger('kubegate-server');
   // Every proxied request is an HTTP/2 stream to an agent; see node_fixes.ts.
   installLeanAsyncResourceBind();

@@ -104,19 +104,22 @@ cat >> "$${HOOK_ENV.pushLog}"
 
 export const HOOK_SCRIPTS: Readonly<Record<string, string>> = { 'pre-receive': PRE_RECEIVE, 'post-receive': POST_RECEIVE };
 
+const HOOK_MODE = 0o700;
+
 /**
  * Writes the hooks into `dir` (created if needed). Each file is replaced atomically, so
  * a push running meanwhile sees the old hook or the new one, never half of one.
  */
 export async function installHooks(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   for (const [name, script] of Object.entries(HOOK_SCRIPTS)) {
     const target = join(dir, name);
     const current = await readFile(target, 'utf8').catch(() => null);
     if (current === script) continue;
     const temp = join(dir, `.${name}.${randomUUID()}`);
-    await writeFile(temp, script, { mode: 0o755 });
-    await chmod(temp, 0o755);
+    // Only the server's user runs them: executable, private like everything in the data dir.
+    await writeFile(temp, script, { mode: HOOK_MODE });
+    await chmod(temp, HOOK_MODE);
     await rename(temp, target).catch(async (err: unknown) => {
       await rm(temp, { force: true });
       throw err;

@@ -15,6 +15,7 @@ import { ProxyAuthorizer, ProxyRefusal, type Authorized } from './auth.js';
 import { sendStatus, sendStatusOnSocket } from './status.js';
 import { forwardHeaders, impersonationAttempt, responseHeaders } from './headers.js';
 import { NOBODY, auditEvent, subjectOf, type AuditSubject } from './audit_event.js';
+import { refuseNonApiPath } from './api_paths.js';
 
 export const PROXY_PREFIX = '/-/kubernetes-agent/k8s-proxy';
 /** How long the agent may take to start answering (not to finish: watches run for hours). */
@@ -66,6 +67,13 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
    * the caller, no or bad credentials, a job that may not use the agent.
    */
   async function admit(req: IncomingMessage, path: string, started: number): Promise<Authorized | { code: number; message: string }> {
+    // Before authentication, so that nothing about the caller matters: such a path is
+    // never forwarded, whoever asks.
+    const notApi = refuseNonApiPath(path);
+    if (notApi) {
+      deps.audit.record(auditEvent(NOBODY, req.method ?? 'GET', path, { status: 404, started, bytesIn: 0, bytesOut: 0, error: notApi }));
+      return { code: 404, message: notApi };
+    }
     const attempt = impersonationAttempt(req);
     let refusal: { code: number; message: string };
     let subject: AuditSubject = NOBODY;

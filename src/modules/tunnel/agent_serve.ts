@@ -6,6 +6,7 @@ import { WebSocketDuplex } from './stream.js';
 import { startHeartbeat, startSessionHeartbeat } from './heartbeat.js';
 import {
   AGENT_INFO_PATH,
+  TUNNEL_CONTROL_HEADER,
   decodeCloseReason,
   encodeCloseReason,
   HTTP2_SESSION_OPTIONS,
@@ -16,8 +17,10 @@ import {
 export type TunnelHandler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
 
 /**
- * The HTTP/2 server every tunnel connection of one agent process feeds. It answers
- * `AGENT_INFO_PATH` itself and gives everything else to the caller's handler.
+ * The HTTP/2 server every tunnel connection of one agent process feeds. It answers the
+ * server's control requests (`TUNNEL_CONTROL_HEADER`: `AGENT_INFO_PATH`) itself and gives
+ * everything else to the caller's handler; a request without the control header never
+ * reaches the agent's own endpoints, whatever its path.
  */
 export function createAgentHttp2Server(
   handler: TunnelHandler,
@@ -25,8 +28,12 @@ export function createAgentHttp2Server(
   logger: Logger,
 ): http2.Http2Server {
   const server = http2.createServer(HTTP2_SESSION_OPTIONS, function tunnelRequest(req, res) {
-    if (req.url === AGENT_INFO_PATH && req.method === 'GET') {
-      answerInfo(res, info);
+    if (req.headers[TUNNEL_CONTROL_HEADER] !== undefined) {
+      if (req.url === AGENT_INFO_PATH && req.method === 'GET') answerInfo(res, info);
+      else {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('kubegate agent: no such control endpoint\n');
+      }
       return;
     }
     try {
