@@ -28,6 +28,7 @@ import { PushEvents } from './events.js';
 import type { ServerConfig } from './config.js';
 import { VERSION } from '../lib/version.js';
 import { prepareDataDir } from './data_dir.js';
+import { Drain } from './drain.js';
 
 /** A handler for requests that bypass Fastify (Git, the k8s proxy): true when it took the request. */
 export type RawHandler = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
@@ -56,14 +57,26 @@ export interface KubegateServer {
   rawHandlers: RawHandler[];
   /** Handlers for `Upgrade` requests (the agent tunnel, exec and port-forward streams). */
   upgradeHandlers: UpgradeHandler[];
+  /** Counts requests in flight; modules hook into draining (see drain.ts). */
+  drain: Drain;
+  /**
+   * Registers a module's stop, run at shutdown after in-flight requests are done, in
+   * registration order (wireModules registers its stop here: audit flushed, tunnels closed).
+   */
+  onStop(step: () => Promise<void>): void;
   /** The URL the server listens on (after `listen`). */
   url(): string;
   listen(): Promise<void>;
-  /** Stops accepting, waits for in-flight requests (at most `drainMs`), closes the store. */
+  /**
+   * Stops accepting, lets in-flight requests finish (at most `drainMs`) with every module
+   * still running, cuts what is left, runs the `onStop` steps, then closes the store.
+   */
   close(drainMs?: number): Promise<void>;
 }
 
 export const DRAIN_TIMEOUT_MS = 30_000;
+/** How long closing tunnels may take to say goodbye to their agents before the sockets are cut. */
+export const TUNNEL_CLOSE_GRACE_MS = 1_000;
 
 export async function createKubegateServer(config: ServerConfig, logger: Logger): Promise<KubegateServer> {
   prepareDataDir(config.dataDir, logger);
@@ -94,12 +107,15 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
   let server!: http.Server;
   let ready = false;
   const upgradedSockets = new Set<Duplex>();
+  const drain = new Drain();
+  const stopSteps: Array<() => Promise<void>> = [];
 
   const api = createApi({
     logger,
     identity,
     serverFactory: function createHttpServer(fastifyHandler) {
       const dispatch = function dispatchRequest(req: http.IncomingMessage, res: http.ServerResponse) {
+        drain.track(res);
         for (const handle of rawHandlers) if (handle(req, res)) return;
         fastifyHandler(req, res);
       };
@@ -160,6 +176,10 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
     metrics,
     api,
     server,
+    drain,
+    onStop(step) {
+      stopSteps.push(step);
+    },
     url() {
       const addr = server.address() as AddressInfo | null;
       if (!addr) throw new Error('the server is not listening');
@@ -180,21 +200,30 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
     },
     async close(drainMs = DRAIN_TIMEOUT_MS) {
       ready = false;
-      // Stop accepting; `closed` settles when the last connection has ended. Idle
-      // keep-alive connections go at once, in-flight requests may finish until the
-      // drain deadline, then everything still open (streams included) is cut.
+      // 1. Stop accepting; `closed` settles when the last connection has ended. Idle
+      // keep-alive connections go at once, and so does each one whose request finishes
+      // during the drain (a clone, a proxied request): nothing new arrives on them.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      // A keep-alive connection whose request finishes during the drain (a git clone,
-      // a proxied request) turns idle; close it then instead of waiting for the deadline.
       const sweeper = setInterval(() => server.closeIdleConnections(), 100);
-      const timer = setTimeout(function cutRemainingConnections() {
+      // 2. Requests in flight finish with every module running: proxied ones go on through
+      // the tunnels, which are still open. At the deadline, what is left is cut (modules
+      // cut their own streams in `drain.onDeadline`); it still records its outcome.
+      await drain.run(drainMs, function cutRemainingRequests() {
+        server.closeAllConnections();
+      });
+      // 3. The modules stop in order: audit events flushed to the store, then tunnels closed.
+      for (const step of stopSteps.splice(0)) {
+        await step().catch((err: unknown) => logger.error({ err }, 'a module failed to stop cleanly'));
+      }
+      // 4. The last sockets (agents answering the tunnels' close) and the store.
+      const lastCut = setTimeout(function cutLastSockets() {
         server.closeAllConnections();
         for (const socket of upgradedSockets) socket.destroy();
-      }, drainMs);
+      }, TUNNEL_CLOSE_GRACE_MS);
       await closed;
       clearInterval(sweeper);
-      clearTimeout(timer);
+      clearTimeout(lastCut);
       await api.close();
       await store.close();
     },

@@ -18,7 +18,7 @@ export async function runServer(config: ServerConfig): Promise<void> {
   // Every proxied request is an HTTP/2 stream to an agent; see node_fixes.ts.
   installLeanAsyncResourceBind();
   const app = await createKubegateServer(config, logger);
-  const modules = await wireModules(app, logger);
+  await wireModules(app, logger);
   const root = await app.services.identity.ensureRoot(config.rootToken);
   if (root.generatedToken) {
     // Printed once, on the terminal, never logged: it is the only copy there is.
@@ -44,7 +44,8 @@ export async function runServer(config: ServerConfig): Promise<void> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await modules.stop();
+  // Drains in-flight requests with every module running, then stops the modules (audit
+  // flushed, tunnels closed), then the store: see drain.ts.
   await app.close(DRAIN_TIMEOUT_MS);
   logger.info('kubegate server stopped');
   logger.flush();

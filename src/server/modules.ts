@@ -14,6 +14,7 @@ import { registerClusterRoutes } from '../modules/clusters/api.js';
 export interface RunningModules {
   agents: AgentWiring;
   ci: CiWiring;
+  /** Stops the modules in reverse order (CI first: audit flushed; then tunnels closed). Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -29,13 +30,20 @@ export async function wireModules(app: KubegateServer, logger: Logger): Promise<
     },
   });
   stops.push(() => ci.stop());
-  return {
+  let stopped: Promise<void> | undefined;
+  const running: RunningModules = {
     agents,
     ci,
-    async stop() {
-      for (const stop of stops.reverse()) await stop();
+    stop() {
+      stopped ??= (async () => {
+        for (const stop of stops.reverse()) await stop();
+      })();
+      return stopped;
     },
   };
+  // Stopped by the app's shutdown, after in-flight requests are done (see drain.ts).
+  app.onStop(() => running.stop());
+  return running;
 }
 
 /**

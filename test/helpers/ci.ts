@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from './server.js';
+import { startTestServer, type ServerHandle, type TestServer } from './server.js';
 import { eventually, startAgent, type AgentProcess } from './agent.js';
 import { startKubeApiServer, type KubeApiSimulator } from '../kube-apiserver/index.js';
 import type { KubectlEnv } from '../kube-apiserver/testing/kubectl.js';
@@ -51,7 +51,7 @@ export async function startCiFixture(): Promise<CiFixture> {
 }
 
 /** Creates (if needed) the groups of `fullPath` and the project; returns the project. */
-export async function ensureProject(server: TestServer, fullPath: string): Promise<{ id: number; path_with_namespace: string }> {
+export async function ensureProject(server: ServerHandle, fullPath: string): Promise<{ id: number; path_with_namespace: string }> {
   const parts = fullPath.split('/');
   let parentId: number | undefined;
   let prefix = '';
@@ -101,7 +101,7 @@ export interface Job {
  * Creates a CI job (as root, on `main` unless `ref` says otherwise; a branch that does not
  * exist yet is created first) and a kubectl environment holding its kubeconfig.
  */
-export async function createJob(server: TestServer, projectPath: string, input: { ref?: string; environment?: string; environment_tier?: string } = {}): Promise<Job> {
+export async function createJob(server: ServerHandle, projectPath: string, input: { ref?: string; environment?: string; environment_tier?: string } = {}): Promise<Job> {
   const project = await ensureProject(server, projectPath);
   const ref = input.ref ?? 'main';
   if (!ref.startsWith('refs/tags/')) await ensureBranch(server, project.path_with_namespace, ref.replace(/^refs\/heads\//, ''));

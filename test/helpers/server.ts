@@ -37,6 +37,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** What helpers need of a running server, in this process or another one (server_process.ts). */
+export type ServerHandle = Pick<TestServer, 'url' | 'rootToken' | 'caCert' | 'caCertFile' | 'api' | 'fetch'>;
+
 export interface StartOptions extends ServerFlags {
   /** Reuse a data dir (restart tests); default a fresh temporary one. */
   dataDir?: string;
@@ -90,7 +93,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await modules?.stop();
+    // As the server process does: drain, then the modules stop (wired to the app), then the store.
     await app.close(1000);
   };
   return {

@@ -22,6 +22,14 @@ import { ProxyTargets } from './streams/targets.js';
 import { StreamTracker } from './streams/tracker.js';
 import type { KubeApiServerOptions, KubeApiSimulator } from './simulator-types.js';
 import { createUpgradeHandler } from './streams/upgrade.js';
+import { RequestHolds } from './http/holds.js';
+
+/**
+ * The real API server's limit of concurrent streams per HTTP/2 connection since the
+ * HTTP/2 "rapid reset" fixes (CVE-2023-44487): 100. A client needs more connections for
+ * more streams, which is what the simulator makes clients do too.
+ */
+export const DEFAULT_HTTP2_MAX_STREAMS = 100;
 
 function defaultNamespaces(): KubeObject[] {
   return ['default', 'kube-system', 'kube-public', 'kube-node-lease'].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
@@ -40,7 +48,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const shutdown = new AbortController();
   const requests: RequestRecord[] = [];
   const streams = new StreamTracker();
-  const ctx: SimContext = { store, registry, objects, tokens, rbac, pods, targets, requests, streams, shutdown: shutdown.signal };
+  const holds = new RequestHolds();
+  const ctx: SimContext = { store, registry, objects, tokens, rbac, pods, targets, requests, streams, holds, shutdown: shutdown.signal };
 
   const stopCrds = startCrdController(store, registry);
   const stopDeployments = startDeploymentController(store, objects, registry);
@@ -71,7 +80,13 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const adminToken = options.adminToken ?? `admin-${randomBytes(16).toString('hex')}`;
   tokens.add(adminToken, { username: 'kubernetes-admin', groups: ['system:masters'] });
 
-  const http = await listenKubeHttpServer(tls, options.port ?? 0, options.http2 ?? true, createRequestHandler(ctx), createUpgradeHandler(ctx));
+  const http = await listenKubeHttpServer(
+    tls,
+    options.port ?? 0,
+    { http2: options.http2 ?? true, maxConcurrentStreams: options.http2MaxConcurrentStreams ?? DEFAULT_HTTP2_MAX_STREAMS },
+    createRequestHandler(ctx),
+    createUpgradeHandler(ctx),
+  );
   const port = http.port;
 
   return {
@@ -142,6 +157,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       }
     },
     openStreams: () => streams.snapshot(),
+    holdRequests: (match) => holds.add(match),
+    http2Sessions: () => http.http2Sessions(),
     clearRequests() {
       requests.length = 0;
     },

@@ -18,6 +18,14 @@ import { NOBODY, auditEvent, subjectOf, type AuditSubject } from './audit_event.
 import { refuseNonApiPath } from './api_paths.js';
 
 export const PROXY_PREFIX = '/-/kubernetes-agent/k8s-proxy';
+
+/** Watches and followed logs: responses that last until the caller leaves. */
+export function isLongStream(path: string): boolean {
+  const [pathOnly = '', query = ''] = path.split('?', 2);
+  if (/\/watch\//.test(pathOnly)) return true;
+  const params = new URLSearchParams(query);
+  return ['watch', 'follow'].some((name) => ['true', '1'].includes(params.get(name) ?? ''));
+}
 /** How long the agent may take to start answering (not to finish: watches run for hours). */
 export const RESPONSE_HEADERS_TIMEOUT_MS = 60_000;
 
@@ -28,6 +36,8 @@ export interface KubeProxyDeps {
   logger: Logger;
   /** Default `RESPONSE_HEADERS_TIMEOUT_MS`; tests shrink it. */
   responseHeadersTimeoutMs?: number;
+  /** Counts an upgraded stream (exec, port-forward) as in flight until it closes (the server's drain). */
+  trackInFlight?: (closed: { once(event: 'close', listener: () => void): unknown }) => void;
 }
 
 export interface KubeProxy {
@@ -38,6 +48,14 @@ export interface KubeProxy {
    * Returns how many were cut.
    */
   closeJob(jobId: number): number;
+  /**
+   * Ends every open watch and `logs -f` cleanly (the server is draining: they would never
+   * finish on their own; kubectl sees the stream end, client-go watches again elsewhere).
+   * Returns how many were ended.
+   */
+  endStreams(): number;
+  /** Cuts every open request and stream (the drain deadline passed). Returns how many. */
+  closeAll(): number;
 }
 
 export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
@@ -45,6 +63,8 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
   const headersTimeoutMs = deps.responseHeadersTimeoutMs ?? RESPONSE_HEADERS_TIMEOUT_MS;
   /** Open requests and streams per job, so a finished job's `logs -f` or exec ends too. */
   const openByJob = new Map<number, Set<() => void>>();
+  /** Open watches and `logs -f`, each with the way to end it cleanly (at shutdown). */
+  const openStreams = new Set<() => void>();
 
   function track(jobId: number, cut: () => void, closed: { once(event: 'close', fn: () => void): unknown }): void {
     let set = openByJob.get(jobId);
@@ -143,6 +163,15 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       if (headers['content-length'] === undefined) res.flushHeaders();
       answer.body.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
       answer.body.pipe(res);
+      if (isLongStream(path)) {
+        const end = function endStreamCleanly(): void {
+          answer.body.unpipe(res);
+          controller.cancel();
+          res.end();
+        };
+        openStreams.add(end);
+        res.once('close', () => openStreams.delete(end));
+      }
       await new Promise<void>((resolve) => {
         const done = () => resolve();
         res.once('close', done);
@@ -251,10 +280,21 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       for (const cut of cuts) cut();
       return cuts.length;
     },
+    endStreams() {
+      const ends = [...openStreams];
+      for (const end of ends) end();
+      return ends.length;
+    },
+    closeAll() {
+      const cuts = [...openByJob.values()].flatMap((set) => [...set]);
+      for (const cut of cuts) cut();
+      return cuts.length;
+    },
     handleUpgrade(req, socket, head) {
       const path = upstreamPath(req.url ?? '');
       if (path === null) return false;
       socket.on('error', () => undefined);
+      deps.trackInFlight?.(socket);
       proxyUpgrade(req, socket, head, path).catch((err: unknown) => {
         log.error({ err }, 'k8s proxy upgrade crashed');
         socket.destroy();

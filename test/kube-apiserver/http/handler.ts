@@ -30,6 +30,7 @@ export function createRequestHandler(ctx: SimContext) {
       if (record.code === 0) record.code = res.statusCode;
     });
     try {
+      await ctx.holds.wait({ method: req.method ?? 'GET', path: url.pathname });
       const identified = identify(ctx, req, url, record);
       await route(ctx, req, res, url, identified);
       if (res.headersSent && record.code === 0) record.code = res.statusCode;
