@@ -11,7 +11,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { getTlsMaterial } from '../kube-apiserver/api/certs.js';
 import { createKubegateServer, type KubegateServer } from '../../src/server/app.js';
 import { wireModules, type RunningModules } from '../../src/server/modules.js';
-import { serverConfig, type ServerFlags } from '../../src/server/config.js';
+import { serverConfig, type ServerFlags, type TunnelTimerOverrides } from '../../src/server/config.js';
 import { createLogger } from '../../src/lib/log.js';
 
 export const ROOT_TOKEN = 'kgpat-test-root-token-0123456789';
@@ -46,6 +46,8 @@ export interface StartOptions extends ServerFlags {
   /** Serve HTTPS with a certificate from a private test CA (its PEM is `caCert`). */
   tls?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Shrunk tunnel timers (heartbeats, ping acks…). */
+  tunnel?: TunnelTimerOverrides;
 }
 
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
@@ -74,6 +76,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     },
   });
   const config = serverConfig({ listen: '127.0.0.1:0', ...tlsFlags, ...options, dataDir }, { KUBEGATE_ROOT_TOKEN: ROOT_TOKEN, ...options.env });
+  if (options.tunnel) config.tunnel = options.tunnel;
   const logger = createLogger('kubegate-server', { destination, level: 'debug' });
   const app = await createKubegateServer(config, logger);
   let modules: RunningModules | undefined;

@@ -4,6 +4,8 @@ import type WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { WebSocketDuplex } from './stream.js';
 import { startHeartbeat, startSessionHeartbeat } from './heartbeat.js';
+import { watchFrames } from './frame_watch.js';
+import { FRAME_TIMEOUT_MS } from './defaults.js';
 import {
   AGENT_INFO_PATH,
   TUNNEL_CONTROL_HEADER,
@@ -77,6 +79,8 @@ export interface ServeOptions {
   heartbeatTimeoutMs: number;
   /** How long in-flight streams may run on after a stop before the socket closes. */
   shutdownGraceMs: number;
+  /** How long the server may leave a WebSocket frame half-sent (default `FRAME_TIMEOUT_MS`). */
+  frameTimeoutMs?: number;
   signal: AbortSignal;
 }
 
@@ -101,6 +105,14 @@ export function serveTunnel(ws: WebSocket, server: http2.Http2Server, options: S
       reason = 'the server missed its heartbeats';
     },
   });
+  const frameTimeoutMs = options.frameTimeoutMs ?? FRAME_TIMEOUT_MS;
+  const raw = (ws as unknown as { _socket?: Parameters<typeof watchFrames>[0] })._socket;
+  if (raw) {
+    watchFrames(raw, frameTimeoutMs, (frame) => {
+      reason = `the server left a WebSocket frame half-sent for ${frameTimeoutMs / 1000} s (${frame.receivedBytes} of ${frame.payloadBytes} bytes arrived)`;
+      ws.terminate();
+    });
+  }
 
   const onAbort = (): void => {
     reason = 'the agent is stopping';

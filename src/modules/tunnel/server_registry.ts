@@ -33,11 +33,15 @@ export class ConnectionRegistry {
 
   /**
    * The connection a new request should use: `connectionId` when given (and live), else
-   * the least-loaded one, ties broken round robin. Undefined when none is usable.
+   * the least-loaded one known to be alive, ties broken round robin; only when no
+   * connection is alive, the least-loaded suspect one (it may recover). `exclude` is left
+   * out (a retry goes elsewhere). Undefined when none is usable.
    */
-  pick(agentId: number, connectionId?: number): ServerConnection | undefined {
-    const list = this.forAgent(agentId).filter(isUsable);
-    if (connectionId !== undefined) return list.find((c) => c.connectionId === connectionId);
+  pick(agentId: number, connectionId?: number, exclude?: ServerConnection): ServerConnection | undefined {
+    const usable = this.forAgent(agentId).filter((c) => c !== exclude && isUsable(c));
+    if (connectionId !== undefined) return usable.find((c) => c.connectionId === connectionId);
+    const alive = usable.filter((c) => c.state === 'alive');
+    const list = alive.length > 0 || exclude ? alive : usable;
     if (list.length === 0) return undefined;
     const start = this.#turn++ % list.length;
     let best: ServerConnection | undefined;
