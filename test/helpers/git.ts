@@ -26,7 +26,7 @@ export function authUrl(server: ServerHandle, projectPath: string, token = serve
  * Commits `files` (path → content; null deletes) on `branch` and pushes. Works on an empty
  * repository too. Returns the new commit id.
  */
-export async function pushFiles(server: ServerHandle, projectPath: string, files: Record<string, string | null>, options: { branch?: string; token?: string; message?: string } = {}): Promise<string> {
+export async function pushFiles(server: ServerHandle, projectPath: string, files: Record<string, string | Buffer | null>, options: { branch?: string; token?: string; message?: string } = {}): Promise<string> {
   const branch = options.branch ?? 'main';
   const home = await mkdtemp(join(tmpdir(), 'kubegate-git-'));
   const env = gitEnv(home, server.caCertFile);
