@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Environment, Project, ProtectedBranch } from '../../store/schema.js';
-import { booleanLike, intLike, parse } from '../../lib/validate.js';
+import { booleanLike, freeText, idLike, intLike, parse } from '../../lib/validate.js';
 import { paginate } from '../../lib/http.js';
 import { badRequest, notFound, unauthorized } from '../../lib/errors.js';
 import { nameWithNamespace, type NamespaceWithName, type ProjectService } from './server.js';
@@ -17,10 +17,10 @@ import { accessLevelDescription } from './protected_branches.js';
 const newProject = z.object({
   name: z.string().optional(),
   path: z.string().optional(),
-  namespace_id: intLike.optional(),
+  namespace_id: idLike.optional(),
   default_branch: z.string().optional(),
   visibility: z.enum(VISIBILITIES as ['private', 'internal', 'public']).optional(),
-  description: z.string().max(2000, 'is too long (maximum is 2000 characters)').optional(),
+  description: freeText(2000).optional(),
 });
 
 const newEnvironment = z.object({

@@ -6,15 +6,15 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { KubegateError, unauthorized } from '../../lib/errors.js';
 import { paginate } from '../../lib/http.js';
-import { intLike, parse } from '../../lib/validate.js';
+import { idLike, intLike, parse } from '../../lib/validate.js';
 import { ACCESS } from '../identity/access.js';
 import type { ProjectService } from './server.js';
 import { protectedEnvironmentJson, type ProtectedEnvironmentService } from './protected_environments.js';
 
 const deployAccessLevel = z.object({
   access_level: intLike.optional(),
-  user_id: intLike.optional(),
-  group_id: intLike.optional(),
+  user_id: idLike.optional(),
+  group_id: idLike.optional(),
   group_inheritance_type: intLike.optional(),
 });
 
