@@ -7,6 +7,10 @@ import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseListen } from '../lib/listen.js';
 import { TUNNEL_TRANSPORTS, type TunnelTransport } from '../modules/tunnel/agent.js';
+import { DEFAULT_MAX_LONG_STREAMS } from '../modules/kube_proxy/agent_limits.js';
+
+/** Past this many, one pod's streams would exceed what one tunnel connection carries (HTTP2_MAX_CONCURRENT_STREAMS). */
+const MAX_LONG_STREAMS_CEILING = 2_000;
 
 export interface AgentFlags {
   kasAddress?: string | undefined;
@@ -15,6 +19,7 @@ export interface AgentFlags {
   kubeconfig?: string | undefined;
   observabilityListen?: string | undefined;
   tunnelTransport?: string | undefined;
+  maxLongStreams?: string | undefined;
 }
 
 export interface AgentConfig {
@@ -27,6 +32,8 @@ export interface AgentConfig {
   podNamespace: string;
   /** `auto` (HTTP/2 on the socket when the server agrees) or `websocket` (always frames). */
   tunnelTransport: TunnelTransport;
+  /** Long-lived requests (watch, logs -f, exec, port-forward) this pod carries at once. */
+  maxLongStreams: number;
 }
 
 export class AgentConfigError extends Error {
@@ -90,6 +97,12 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
     throw new AgentConfigError(`--tunnel-transport must be ${TUNNEL_TRANSPORTS.join(' or ')}, not "${transport}"`);
   }
 
+  const maxLongStreamsText = flags.maxLongStreams ?? env.KUBEGATE_AGENT_MAX_LONG_STREAMS ?? String(DEFAULT_MAX_LONG_STREAMS);
+  const maxLongStreams = Number(maxLongStreamsText);
+  if (!/^\d+$/.test(maxLongStreamsText) || maxLongStreams < 1 || maxLongStreams > MAX_LONG_STREAMS_CEILING) {
+    throw new AgentConfigError(`--max-long-streams must be a whole number from 1 to ${MAX_LONG_STREAMS_CEILING}, not "${maxLongStreamsText}"`);
+  }
+
   return {
     kasAddress: url.toString(),
     token,
@@ -99,5 +112,6 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
     podName: env.POD_NAME || hostname(),
     podNamespace: env.POD_NAMESPACE || 'default',
     tunnelTransport: transport as TunnelTransport,
+    maxLongStreams,
   };
 }

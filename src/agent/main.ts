@@ -53,7 +53,7 @@ export async function runAgent(config: AgentConfig, signal: AbortSignal, logger:
         token: config.token,
         ...(config.caCert ? { caCert: config.caCert } : {}),
         transport: config.tunnelTransport,
-        handler: createKubeProxyHandler(kube, logger),
+        handler: createKubeProxyHandler(kube, logger, { maxLongStreams: config.maxLongStreams, podName: config.podName }),
         info,
         logger,
         onConnected: () => metrics.connections.set(++connected),

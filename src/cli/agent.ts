@@ -16,6 +16,9 @@ export function agentCommand(): Command {
         .default('auto')
         .env('KUBEGATE_TUNNEL_TRANSPORT'),
     )
+    .addOption(
+      new Option('--max-long-streams <n>', 'long-lived requests (watch, logs -f, exec, attach, port-forward) this pod carries at once; past it a request gets 429 (default 1000)').env('KUBEGATE_AGENT_MAX_LONG_STREAMS'),
+    )
     .addHelpText('after', '\nEnvironment:\n  POD_NAME, POD_NAMESPACE           reported to the server (defaults: host name, "default")\n  HTTPS_PROXY, HTTP_PROXY, NO_PROXY  used to reach the server (any case)')
     .action(async function startAgent(flags) {
       const config = agentConfig(flags);

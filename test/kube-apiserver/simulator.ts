@@ -2,6 +2,7 @@
 // HTTPS server, and exposes the test-facing API (KubeApiSimulator).
 
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { ObjectService } from './api/objects.js';
 import { ResourceRegistry, splitApiVersion } from './api/resources.js';
 import { notFound } from './api/status.js';
@@ -46,6 +47,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   await targets.start();
   const pods = new PodRuntime(store, { startDelayMs: options.podStartDelayMs ?? 50, tickIntervalMs: options.podLogIntervalMs ?? 1000 });
   const shutdown = new AbortController();
+  // Every open stream (watch, logs -f, exec…) listens for the shutdown: hundreds are normal.
+  setMaxListeners(0, shutdown.signal);
   const requests: RequestRecord[] = [];
   const streams = new StreamTracker();
   const holds = new RequestHolds();

@@ -16,16 +16,10 @@ import { sendStatus, sendStatusOnSocket } from './status.js';
 import { forwardHeaders, impersonationAttempt, responseHeaders } from './headers.js';
 import { NOBODY, auditEvent, subjectOf, type AuditSubject } from './audit_event.js';
 import { refuseNonApiPath } from './api_paths.js';
+import { isLongStream } from './shared.js';
 
 export const PROXY_PREFIX = '/-/kubernetes-agent/k8s-proxy';
 
-/** Watches and followed logs: responses that last until the caller leaves. */
-export function isLongStream(path: string): boolean {
-  const [pathOnly = '', query = ''] = path.split('?', 2);
-  if (/\/watch\//.test(pathOnly)) return true;
-  const params = new URLSearchParams(query);
-  return ['watch', 'follow'].some((name) => ['true', '1'].includes(params.get(name) ?? ''));
-}
 /** How long the agent may take to start answering (not to finish: watches run for hours). */
 export const RESPONSE_HEADERS_TIMEOUT_MS = 60_000;
 

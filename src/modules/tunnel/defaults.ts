@@ -52,8 +52,12 @@ export const HTTP2_STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
 export const HTTP2_CONNECTION_WINDOW_BYTES = 64 * 1024 * 1024;
 /** Largest HTTP/2 DATA frame: fewer frames, fewer callbacks per MiB. */
 export const HTTP2_MAX_FRAME_BYTES = 256 * 1024;
-/** Concurrent streams one connection carries (watches and exec sessions are long-lived). */
-export const HTTP2_MAX_CONCURRENT_STREAMS = 1_000;
+/**
+ * Concurrent streams one connection carries. Watches and exec sessions are long-lived: an
+ * agent pod carries up to 2,000 of them (its --max-long-streams) plus its short requests,
+ * and a tunnel connection must never be what makes a request wait.
+ */
+export const HTTP2_MAX_CONCURRENT_STREAMS = 4_096;
 /** Memory nghttp2 may use per session before refusing new streams (MiB). */
 export const HTTP2_MAX_SESSION_MEMORY_MIB = 64;
 

@@ -37,7 +37,7 @@ import {
   type TunnelResponse,
   type TunnelUpgradeResponse,
 } from './server_request.js';
-import { NoAgentConnectionError } from './errors.js';
+import { NoAgentConnectionError, TunnelBusyError } from './errors.js';
 import { isRetryable, withFailover } from './server_failover.js';
 import { KubegateError } from '../../lib/errors.js';
 
@@ -45,7 +45,7 @@ export type { ConnectionInfo } from './server_connection.js';
 export type { AgentIdentity, Authenticate } from './server_accept.js';
 export type { TunnelRequest, TunnelResponse, TunnelUpgradeResponse, RequestHeaders, CancelSignal } from './server_request.js';
 export { Cancellation } from './server_request.js';
-export { NoAgentConnectionError, TunnelRequestError, TunnelAbortedError } from './errors.js';
+export { NoAgentConnectionError, TunnelBusyError, TunnelRequestError, TunnelAbortedError } from './errors.js';
 export type { AgentInfo } from './shared.js';
 export { TUNNEL_PATH } from './defaults.js';
 
@@ -281,7 +281,7 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
   }
 
   isConnected(agentId: number): boolean {
-    return this.#registry.pick(agentId) !== undefined;
+    return this.#registry.pick(agentId) !== undefined || this.#registry.allBusy(agentId) !== undefined;
   }
 
   closeTokenConnections(tokenId: number, reason = 'the agent token was revoked'): number {
@@ -298,17 +298,22 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
 
   request(agentId: number, request: TunnelRequest): Promise<TunnelResponse> {
     const conn = this.#registry.pick(agentId, request.connectionId);
-    if (!conn) return Promise.reject(new NoAgentConnectionError(agentId));
+    if (!conn) return Promise.reject(this.#noConnection(agentId));
     if (request.connectionId !== undefined) return sendRequest(conn, request);
     return withFailover(this.#registry, conn, request, isRetryable(request), (c, r) => sendRequest(c, r));
   }
 
   upgrade(agentId: number, request: Omit<TunnelRequest, 'body'>, upgrade: string): Promise<TunnelUpgradeResponse> {
     const conn = this.#registry.pick(agentId, request.connectionId);
-    if (!conn) return Promise.reject(new NoAgentConnectionError(agentId));
+    if (!conn) return Promise.reject(this.#noConnection(agentId));
     if (request.connectionId !== undefined) return sendUpgrade(conn, request, upgrade);
     // An upgrade (exec, port-forward) may start something: never sent twice.
     return withFailover(this.#registry, conn, request, false, (c, r) => sendUpgrade(c, r, upgrade));
+  }
+
+  #noConnection(agentId: number): Error {
+    const busy = this.#registry.allBusy(agentId);
+    return busy ? new TunnelBusyError(agentId, busy.connections, busy.maxStreams) : new NoAgentConnectionError(agentId);
   }
 
   async run(signal: AbortSignal): Promise<void> {

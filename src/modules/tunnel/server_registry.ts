@@ -23,6 +23,13 @@ export class ConnectionRegistry {
     else this.#byAgent.set(conn.agentId, rest);
   }
 
+  /** Why `pick` found nothing: the agent's open connections are all at their stream limit. */
+  allBusy(agentId: number): { connections: number; maxStreams: number } | undefined {
+    const open = this.forAgent(agentId).filter((c) => !c.closed && !c.session.destroyed && !c.session.closed);
+    if (open.length === 0 || open.some(hasStreamRoom)) return undefined;
+    return { connections: open.length, maxStreams: open[0]!.session.remoteSettings?.maxConcurrentStreams ?? 0 };
+  }
+
   forAgent(agentId: number): readonly ServerConnection[] {
     return this.#byAgent.get(agentId) ?? [];
   }
@@ -54,5 +61,11 @@ export class ConnectionRegistry {
 }
 
 function isUsable(conn: ServerConnection): boolean {
-  return !conn.closed && !conn.session.destroyed && !conn.session.closed;
+  return !conn.closed && !conn.session.destroyed && !conn.session.closed && hasStreamRoom(conn);
+}
+
+/** Below the pod's SETTINGS_MAX_CONCURRENT_STREAMS: a stream past it would wait in a queue. */
+export function hasStreamRoom(conn: ServerConnection): boolean {
+  const max = conn.session.remoteSettings?.maxConcurrentStreams;
+  return max === undefined || conn.activeStreams < max;
 }
