@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { startTestServer, type ServerHandle, type TestServer } from './server.js';
+import { startTestServer, type ApiClient, type ServerHandle, type TestServer } from './server.js';
 import { eventually, startAgent, type AgentProcess } from './agent.js';
 import { startKubeApiServer, type KubeApiSimulator } from '../kube-apiserver/index.js';
 import type { KubectlEnv } from '../kube-apiserver/testing/kubectl.js';
@@ -101,11 +101,11 @@ export interface Job {
  * Creates a CI job (as root, on `main` unless `ref` says otherwise; a branch that does not
  * exist yet is created first) and a kubectl environment holding its kubeconfig.
  */
-export async function createJob(server: ServerHandle, projectPath: string, input: { ref?: string; environment?: string; environment_tier?: string } = {}): Promise<Job> {
+export async function createJob(server: ServerHandle, projectPath: string, input: { ref?: string; environment?: string; environment_tier?: string } = {}, as: ApiClient = server.api): Promise<Job> {
   const project = await ensureProject(server, projectPath);
   const ref = input.ref ?? 'main';
   if (!ref.startsWith('refs/tags/')) await ensureBranch(server, project.path_with_namespace, ref.replace(/^refs\/heads\//, ''));
-  const job = await server.api('POST', `/projects/${project.id}/jobs`, { ref: 'main', ...input });
+  const job = await as('POST', `/projects/${project.id}/jobs`, { ref: 'main', ...input });
   assert.equal(job.status, 201, JSON.stringify(job.body));
   const res = await server.fetch('/api/v4/job/kubeconfig', { headers: { 'JOB-TOKEN': job.body.token } });
   assert.equal(res.status, 200);
