@@ -15,6 +15,12 @@ export async function runServer(config: ServerConfig): Promise<void> {
   // data dir's rules, even where a call site does not set a mode.
   process.umask(SERVER_UMASK);
   const logger = createLogger('kubegate-server');
+  // Before anything can tell the world we listen: a SIGTERM that arrives before its handler
+  // is installed kills the process at once (the default action), with nothing drained.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
   // Every proxied request is an HTTP/2 stream to an agent; see node_fixes.ts.
   installLeanAsyncResourceBind();
   const app = await createKubegateServer(config, logger);
@@ -36,14 +42,8 @@ export async function runServer(config: ServerConfig): Promise<void> {
     'kubegate server listening',
   );
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down: draining in-flight requests');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  const signal = await stopSignal;
+  logger.info({ signal }, 'shutting down: draining in-flight requests');
   // Drains in-flight requests with every module running, then stops the modules (audit
   // flushed, tunnels closed), then the store: see drain.ts.
   await app.close(DRAIN_TIMEOUT_MS);
