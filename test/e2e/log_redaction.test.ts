@@ -33,7 +33,10 @@ after(async () => {
 });
 
 test('no token used in a session appears in any log line of the server or the agent', async () => {
-  const secrets: Record<string, string> = { root: fx.server.rootToken };
+  const secrets = { root: fx.server.rootToken } as Record<
+    'root' | 'agent' | 'agentServiceAccount' | 'personal' | 'job' | 'wrongPersonal' | 'wrongJob' | 'plainQuerySecret' | 'wrongAgent',
+    string
+  >;
   const { agentId, projectId } = await connectAgent(fx, 'redact/config', 'agent');
   const agentToken = await fx.server.api('POST', `/projects/${projectId}/cluster_agents/${agentId}/tokens`, { name: 'second' });
   secrets.agent = agentToken.body.token;

@@ -100,7 +100,9 @@ export function createKubeProxyHandler(kube: KubeConnection, logger: Logger, opt
       if (err instanceof Http2UnsupportedError) {
         log.info({ kubernetes: kube.server, reason: err.message }, 'the Kubernetes API does not speak HTTP/2: watches and followed logs get a connection each');
       } else {
-        log.warn({ err: (err as Error).message }, 'cannot open an HTTP/2 stream to the Kubernetes API; using HTTP/1.1 for this request');
+        // Nothing reached the caller yet (the stream failed before an answer): a watch or
+        // a log read is safe to send again, on a connection of its own.
+        log.warn({ err: (err as Error).message, path: req.url }, 'an HTTP/2 stream to the Kubernetes API failed before an answer; sending the request over HTTP/1.1');
       }
       if (!res.stream.destroyed && !res.stream.closed && !res.headersSent) forwardRequest(longStreamPool(), req, res, headers, path);
     });

@@ -23,6 +23,15 @@ export const ASSUMED_MAX_STREAMS = 100;
 export const IDLE_SESSION_MS = 60_000;
 /** Time to connect and receive the server's SETTINGS. */
 export const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Flow-control windows. A stream whose caller stops reading stops at its own window; the
+ * connection window is larger than all stream windows together (100 × 256 KiB), so stalled
+ * streams can never use it up and hold back the others on the connection.
+ */
+export const STREAM_WINDOW_BYTES = 256 * 1024;
+export const CONNECTION_WINDOW_BYTES = 64 * 1024 * 1024;
+/** Streams put on one session at most, whatever the server allows: keeps the rule above. */
+export const MAX_STREAMS_PER_SESSION = 250;
 
 /** The API server does not speak HTTP/2: use HTTP/1.1 for long-lived requests. */
 export class Http2UnsupportedError extends Error {
@@ -89,7 +98,12 @@ export class KubeH2Client {
       this.#release(slot);
       throw err;
     }
-    stream.once('close', () => this.#release(slot));
+    stream.once('close', () => {
+      // The server refused streams on this session for its own reasons (too much buffered,
+      // too many resets): new streams go to another session.
+      if (stream.rstCode === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM) this.#retire(slot, false);
+      this.#release(slot);
+    });
     return stream;
   }
 
@@ -134,9 +148,10 @@ export class KubeH2Client {
     const session = http2.connect(this.#options.origin, {
       ...this.#options.tls,
       ALPNProtocols: ['h2'],
-      settings: { enablePush: false },
+      settings: { enablePush: false, initialWindowSize: STREAM_WINDOW_BYTES },
       peerMaxConcurrentStreams: ASSUMED_MAX_STREAMS,
     });
+    session.once('connect', () => session.setLocalWindowSize(CONNECTION_WINDOW_BYTES));
     const slot: Slot = { session, active: 0, maxStreams: ASSUMED_MAX_STREAMS, ready: Promise.resolve(), closing: false, idleTimer: undefined };
     slot.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -159,7 +174,7 @@ export class KubeH2Client {
     // The rejection is handled by whoever awaits `ready`; no unhandled rejection here.
     slot.ready.catch(() => undefined);
     session.on('remoteSettings', (settings) => {
-      slot.maxStreams = settings.maxConcurrentStreams ?? ASSUMED_MAX_STREAMS;
+      slot.maxStreams = Math.min(settings.maxConcurrentStreams ?? ASSUMED_MAX_STREAMS, MAX_STREAMS_PER_SESSION);
     });
     session.on('goaway', () => this.#retire(slot, false));
     session.on('close', () => this.#forget(slot));

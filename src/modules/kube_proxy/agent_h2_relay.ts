@@ -12,6 +12,12 @@ import type { KubeH2Client } from './agent_h2.js';
 /** Connection-specific headers HTTP/2 forbids (RFC 9113 §8.2.2); `host` becomes `:authority`. */
 const NOT_FOR_HTTP2 = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'te', 'http2-settings']);
 
+/**
+ * Sends the request and relays the answer. Resolves once the answer's headers are relayed;
+ * rejects (having sent nothing to the caller) when the stream failed before any answer —
+ * the caller may then send the request another way. Failures after that close the
+ * caller's stream, so a cut answer never looks complete.
+ */
 export async function relayOverHttp2(
   client: KubeH2Client,
   req: http2.Http2ServerRequest,
@@ -28,41 +34,45 @@ export async function relayOverHttp2(
   const bodyless = req.stream.endAfterHeaders;
   const up = await client.open(out, bodyless);
   const down = res.stream;
+  let responded = false;
+  down.once('close', function cancelUpstream() {
+    if (up.destroyed || up.closed) return;
+    log.debug({ method: req.method, path: req.url }, 'the caller went away; cancelled the Kubernetes API request');
+    up.close(http2.constants.NGHTTP2_CANCEL);
+  });
   if (down.destroyed || down.closed) {
     up.close(http2.constants.NGHTTP2_CANCEL);
     return;
   }
-  down.once('close', function cancelUpstream() {
-    if (!up.destroyed) up.close(http2.constants.NGHTTP2_CANCEL);
-  });
   if (!bodyless) req.pipe(up);
-  let responded = false;
-  up.once('response', function relayHeaders(upHeaders) {
-    responded = true;
-    if (down.destroyed || down.closed) return;
-    const answer: Record<string, string | string[] | number> = {};
-    for (const [name, value] of Object.entries(upHeaders)) {
-      if (value === undefined || name.startsWith(':')) continue;
-      answer[name] = value as string | string[];
-    }
-    try {
-      down.respond({ ...answer, ':status': Number(upHeaders[':status'] ?? 502) });
-    } catch {
-      down.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
-      return;
-    }
-    up.pipe(down);
-  });
-  up.on('error', function upstreamFailed(err) {
-    if (down.destroyed || down.closed) return;
-    if (responded) {
+  await new Promise<void>((resolve, reject) => {
+    up.once('response', function relayHeaders(upHeaders) {
+      responded = true;
+      resolve();
+      if (down.destroyed || down.closed) return;
+      const answer: Record<string, string | string[] | number> = {};
+      for (const [name, value] of Object.entries(upHeaders)) {
+        if (value === undefined || name.startsWith(':')) continue;
+        answer[name] = value as string | string[];
+      }
+      try {
+        down.respond({ ...answer, ':status': Number(upHeaders[':status'] ?? 502) });
+      } catch {
+        down.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+        return;
+      }
+      up.pipe(down);
+    });
+    up.on('error', function upstreamFailed(err) {
+      if (!responded) {
+        reject(err);
+        return;
+      }
       // An answer cut short must not look complete to the caller.
-      down.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
-      return;
-    }
-    log.warn({ err: err.message, path: target.path }, 'Kubernetes API request over HTTP/2 failed');
-    const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'ServiceUnavailable', code: 502, message: `kubegate agent: the Kubernetes API stream failed: ${err.message}` });
-    res.writeHead(502, { 'content-type': 'application/json' });
-    res.end(body);
+      if (!down.destroyed && !down.closed) down.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    });
+    up.once('close', function closedWithoutAnswer() {
+      if (!responded) reject(new Error(`the stream closed before an answer (code ${up.rstCode ?? 0})`));
+    });
   });
 }

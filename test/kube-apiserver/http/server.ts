@@ -22,6 +22,9 @@ export interface HttpVersions {
   maxConcurrentStreams: number;
 }
 
+/** Per HTTP/2 connection, in MiB (Node's unit). */
+const SESSION_MEMORY_MIB = 1024;
+
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -31,7 +34,16 @@ export async function listenKubeHttpServer(tls: TlsMaterial, port: number, versi
   const sessions = new Set<ServerHttp2Session>();
   let server: Server | Http2SecureServer;
   if (http2) {
-    const h2 = createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: true, settings: { maxConcurrentStreams: versions.maxConcurrentStreams } });
+    // No session memory cap worth the name: the real (Go) server blocks a stream's writer
+    // when its client stops reading, where Node buffers and then refuses every new stream
+    // of the connection (ENHANCE_YOUR_CALM) past `maxSessionMemory` (10 MB by default).
+    const h2 = createSecureServer({
+      key: tls.key,
+      cert: tls.cert,
+      allowHTTP1: true,
+      settings: { maxConcurrentStreams: versions.maxConcurrentStreams },
+      maxSessionMemory: SESSION_MEMORY_MIB,
+    });
     // The compatibility API mirrors IncomingMessage/ServerResponse closely enough for our handlers.
     h2.on('request', onRequest as unknown as (req: unknown, res: unknown) => void);
     h2.on('session', (s) => {
