@@ -72,6 +72,8 @@ export class ServerConnection {
   activeStreams = 0;
   closed = false;
   state: ConnectionState = 'establishing';
+  /** The pod's SETTINGS_MAX_CONCURRENT_STREAMS (kept here: reading the session's settings is a native call). */
+  maxStreams: number | undefined;
   readonly #carrier: ServerCarrier;
   readonly #closedListeners: Array<(reason: string) => void> = [];
   readonly #readyListeners: Array<() => void> = [];
@@ -117,6 +119,9 @@ export class ServerConnection {
       this.#stall(`the agent did not start HTTP/2 within ${timers.establishTimeoutMs / 1000} s (a hung pod, or a proxy on the way that does not pass the tunnel through)`);
     }, timers.establishTimeoutMs);
     establishTimer.unref();
+    this.session.on('remoteSettings', (settings) => {
+      this.maxStreams = settings.maxConcurrentStreams;
+    });
     this.session.once('remoteSettings', () => {
       clearTimeout(establishTimer);
       if (this.closed) return;

@@ -27,7 +27,7 @@ export class ConnectionRegistry {
   allBusy(agentId: number): { connections: number; maxStreams: number } | undefined {
     const open = this.forAgent(agentId).filter((c) => !c.closed && !c.session.destroyed && !c.session.closed);
     if (open.length === 0 || open.some(hasStreamRoom)) return undefined;
-    return { connections: open.length, maxStreams: open[0]!.session.remoteSettings?.maxConcurrentStreams ?? 0 };
+    return { connections: open.length, maxStreams: open[0]!.maxStreams ?? 0 };
   }
 
   forAgent(agentId: number): readonly ServerConnection[] {
@@ -66,6 +66,5 @@ function isUsable(conn: ServerConnection): boolean {
 
 /** Below the pod's SETTINGS_MAX_CONCURRENT_STREAMS: a stream past it would wait in a queue. */
 export function hasStreamRoom(conn: ServerConnection): boolean {
-  const max = conn.session.remoteSettings?.maxConcurrentStreams;
-  return max === undefined || conn.activeStreams < max;
+  return conn.maxStreams === undefined || conn.activeStreams < conn.maxStreams;
 }
