@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FrameParser } from './frame_watch.js';
 import { Liveness } from './server_liveness.js';
-import { TunnelRequestError } from './errors.js';
+import { TunnelBusyError, TunnelRequestError } from './errors.js';
 import { EMPTY_HTTP2_SETTINGS, bodyText, clientFrame, memoryLogger, rawTunnelClient, startRelay, startTestAgent, startTestServer, waitFor } from './testing.js';
 
 test('FrameParser follows frame boundaries across chunks, with extended lengths and masks', () => {
@@ -164,6 +164,28 @@ test('a WebSocket frame left half-sent closes the connection after the frame tim
     await peer.closed;
     assert.deepEqual(reasons, ['the agent left a WebSocket frame half-sent for 0.3 s (10 of 16777216 bytes arrived)']);
     assert.equal(server.tunnel.connections(1).length, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a request past every connection\'s stream limit gets a prompt 503 instead of waiting in HTTP/2\'s queue', async () => {
+  const server = await startTestServer({ heartbeatIntervalMs: 60_000 });
+  try {
+    const peer = await rawTunnelClient(server.url, 'any-token');
+    // SETTINGS: MAX_CONCURRENT_STREAMS (0x3) = 1.
+    peer.socket.write(clientFrame(Buffer.from([0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 1])));
+    await waitFor(() => server.tunnel.connections(1).length === 1, 'the connection');
+    const first = server.tunnel.request(1, { method: 'GET', path: '/never-answered' });
+    first.catch(() => undefined);
+    await assert.rejects(server.tunnel.request(1, { method: 'GET', path: '/second' }), (err: unknown) => {
+      assert.ok(err instanceof TunnelBusyError, String(err));
+      assert.equal(err.status, 503);
+      assert.match(err.message, /its 1 connected pod\(s\) each carry their maximum of 1 concurrent requests/);
+      return true;
+    });
+    assert.equal(server.tunnel.isConnected(1), true, 'busy is still connected');
+    peer.socket.destroy();
   } finally {
     await server.close();
   }
