@@ -28,6 +28,7 @@ import { getTlsMaterial } from '../test/kube-apiserver/api/certs.js';
 import { apiClient, type ApiClient } from '../test/helpers/server.js';
 import { eventually, startAgent, type AgentProcess } from '../test/helpers/agent.js';
 import { bindAgentClusterAdmin } from '../test/helpers/ci.js';
+import { pushFiles } from '../test/helpers/git.js';
 
 const ROOT_TOKEN = 'kgpat-bench-root-token-0123456789';
 const PROXY_PREFIX = '/-/kubernetes-agent/k8s-proxy';
@@ -106,6 +107,8 @@ export async function startProxySetup(options: SetupOptions): Promise<ProxySetup
     });
     cleanups.push(() => agent.stop());
     await waitForConnection(api, projectId, agentId, agent);
+    // A job runs on a branch that exists.
+    await pushFiles({ url: server.url, rootToken: ROOT_TOKEN, caCertFile: server.caCertFile, caCert: server.caCert, api, fetch: undefined as never }, 'bench/app', {}, { message: 'create main' });
     const job = await api('POST', `/projects/${projectId}/jobs`, { ref: 'main' });
     if (job.status !== 201) throw new Error(`creating the job answered ${job.status}: ${JSON.stringify(job.body)}`);
 

@@ -6,7 +6,9 @@
  * - tunnel: bulk MiB/s, req/s and latency of the tunnel vs raw TCP and HTTP/2 over TCP;
  * - tunnel connections: 1,000 agents connecting at once vs bare WebSocket connections;
  * - k8s proxy: the full CI path (server + tunnel + agent processes) vs the Kubernetes API
- *   called directly, with the targets.
+ *   called directly, with the targets;
+ * - long streams: 500 watches through one agent's way to the Kubernetes API, over HTTP/2 vs
+ *   a connection each, and short requests meanwhile.
  *
  * Loopback only. A few minutes in all (about one with `--quick`); a watchdog stops the run
  * if the machine is so loaded that it would take much longer.
@@ -15,6 +17,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { benchTunnel, formatTunnelBench } from './tunnel.js';
 import { benchTunnelConnections, formatConnectionsBench } from './tunnel-connections.js';
 import { benchProxy, formatProxyBench } from './proxy.js';
+import { benchKubeStreams, formatKubeStreamsBench } from './kube-streams.js';
 
 const WATCHDOG_MS = 15 * 60_000;
 
@@ -33,4 +36,6 @@ console.log();
 console.log(formatConnectionsBench(await benchTunnelConnections({ agents: quick ? 200 : 1_000 })));
 console.log();
 console.log(formatProxyBench(await benchProxy(quick ? { repeats: 1, sizeMiB: 20, requests: 2_000, latencySamples: 300 } : { repeats: 5 })));
+console.log();
+console.log(formatKubeStreamsBench(await benchKubeStreams(quick ? { watches: 200, shorts: 50 } : {})));
 console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s`);

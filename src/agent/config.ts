@@ -8,6 +8,10 @@ import { readFileSync } from 'node:fs';
 import { parseListen } from '../lib/listen.js';
 import { SHUTDOWN_GRACE_MS, TUNNEL_TRANSPORTS, type TunnelTransport } from '../modules/tunnel/agent.js';
 import { SERVICE_ACCOUNT_DIR } from './kube_connection.js';
+import { DEFAULT_MAX_LONG_STREAMS } from '../modules/kube_proxy/agent_limits.js';
+
+/** Past this many, one pod's streams would exceed what one tunnel connection carries (HTTP2_MAX_CONCURRENT_STREAMS). */
+const MAX_LONG_STREAMS_CEILING = 2_000;
 
 export interface AgentFlags {
   kasAddress?: string | undefined;
@@ -17,6 +21,7 @@ export interface AgentFlags {
   observabilityListen?: string | undefined;
   tunnelTransport?: string | undefined;
   shutdownGracePeriod?: string | undefined;
+  maxLongStreams?: string | undefined;
 }
 
 export interface AgentConfig {
@@ -33,6 +38,8 @@ export interface AgentConfig {
   shutdownGraceMs: number;
   /** Where the pod's ServiceAccount token and CA are mounted (in-cluster mode). */
   serviceAccountDir: string;
+  /** Long-lived requests (watch, logs -f, exec, port-forward) this pod carries at once. */
+  maxLongStreams: number;
 }
 
 export class AgentConfigError extends Error {
@@ -99,6 +106,11 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
 
   const grace = flags.shutdownGracePeriod ?? (env.KUBEGATE_SHUTDOWN_GRACE_PERIOD || undefined);
   const shutdownGraceMs = grace === undefined ? SHUTDOWN_GRACE_MS : parseDuration(grace, '--shutdown-grace-period');
+  const maxLongStreamsText = flags.maxLongStreams ?? env.KUBEGATE_AGENT_MAX_LONG_STREAMS ?? String(DEFAULT_MAX_LONG_STREAMS);
+  const maxLongStreams = Number(maxLongStreamsText);
+  if (!/^\d+$/.test(maxLongStreamsText) || maxLongStreams < 1 || maxLongStreams > MAX_LONG_STREAMS_CEILING) {
+    throw new AgentConfigError(`--max-long-streams must be a whole number from 1 to ${MAX_LONG_STREAMS_CEILING}, not "${maxLongStreamsText}"`);
+  }
 
   return {
     kasAddress: url.toString(),
@@ -111,6 +123,7 @@ export function agentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = process.
     tunnelTransport: transport as TunnelTransport,
     shutdownGraceMs,
     serviceAccountDir: env.KUBEGATE_SERVICE_ACCOUNT_DIR || SERVICE_ACCOUNT_DIR,
+    maxLongStreams,
   };
 }
 

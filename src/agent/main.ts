@@ -62,7 +62,7 @@ export async function runAgent(config: AgentConfig, signal: AbortSignal, logger:
         ...(config.caCert ? { caCert: config.caCert } : {}),
         transport: config.tunnelTransport,
         shutdownGraceMs: config.shutdownGraceMs,
-        handler: createKubeProxyHandler(kube, logger),
+        handler: createKubeProxyHandler(kube, logger, { maxLongStreams: config.maxLongStreams, podName: config.podName }),
         info,
         logger,
         onConnected: () => metrics.connections.set(++connected),

@@ -17,6 +17,9 @@ export function agentCommand(): Command {
         .env('KUBEGATE_TUNNEL_TRANSPORT'),
     )
     .addOption(new Option('--shutdown-grace-period <duration>', 'after SIGTERM: how long requests in flight may finish (e.g. 25s, 1m); new requests go to other pods at once').env('KUBEGATE_SHUTDOWN_GRACE_PERIOD').default('25s'))
+    .addOption(
+      new Option('--max-long-streams <n>', 'long-lived requests (watch, logs -f, exec, attach, port-forward) this pod carries at once; past it a request gets 429 (default 1000)').env('KUBEGATE_AGENT_MAX_LONG_STREAMS'),
+    )
     .addHelpText('after', '\nEnvironment:\n  POD_NAME, POD_NAMESPACE           reported to the server (defaults: host name, "default")\n  HTTPS_PROXY, HTTP_PROXY, NO_PROXY  used to reach the server (any case)\n  KUBEGATE_SERVICE_ACCOUNT_DIR      where the pod\'s ServiceAccount token and ca.crt are (default /var/run/secrets/kubernetes.io/serviceaccount)')
     .action(async function startAgent(flags) {
       const config = agentConfig(flags);

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'conflict'
   | 'payload_too_large'
   | 'unprocessable'
+  | 'too_many_requests'
   | 'unavailable'
   | 'timeout';
 
@@ -22,6 +23,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   unprocessable: 422,
+  too_many_requests: 429,
   unavailable: 503,
   timeout: 504,
 };

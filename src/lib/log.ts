@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { redactSecrets } from './redact.js';
 
 export type { Logger };
 
@@ -6,16 +7,12 @@ export type { Logger };
  * Paths that may carry secrets. Pino replaces them before a line is written, so a token
  * never reaches a log even when a whole request or config object is logged.
  */
+const SECRET_HEADERS = ['authorization', '["private-token"]', '["job-token"]', '["deploy-token"]', 'cookie', '["set-cookie"]', '["proxy-authorization"]', '["x-gitlab-token"]', '["x-amz-security-token"]'];
+
 export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers["private-token"]',
-  'req.headers["job-token"]',
-  'req.headers.cookie',
-  'req.headers["proxy-authorization"]',
-  'headers.authorization',
-  'headers["private-token"]',
-  'headers["job-token"]',
-  'headers.cookie',
+  ...SECRET_HEADERS.map((h) => `req.headers${h.startsWith('[') ? h : `.${h}`}`),
+  ...SECRET_HEADERS.map((h) => `res.headers${h.startsWith('[') ? h : `.${h}`}`),
+  ...SECRET_HEADERS.map((h) => `headers${h.startsWith('[') ? h : `.${h}`}`),
   'token',
   '*.token',
   'password',
@@ -73,6 +70,9 @@ export function createLogger(name: string, options: LogOptions = {}): Logger {
       level: options.level ?? process.env.KUBEGATE_LOG_LEVEL ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: { req: serializeRequest },
+      // The last line of defence: whatever a line holds (a URL with ?private_token=, an
+      // error quoting a header), Kubegate tokens and credential query values go.
+      hooks: { streamWrite: redactSecrets },
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

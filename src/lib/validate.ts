@@ -60,3 +60,33 @@ export const pagination = z.object({
   page: intLike.pipe(z.number().min(1, 'must be 1 or more')).optional(),
   per_page: intLike.pipe(z.number().min(1, 'must be 1 or more').max(100, 'must be 100 or less')).optional(),
 });
+
+/** An id in a body or query: an integer from 1 (GitLab's ids never are 0 or negative). */
+export const idLike = intLike.pipe(z.number().min(1, 'must be a positive integer (ids start at 1)'));
+
+/** Unicode control characters (category Cc): NUL, ESC, DEL, the C1 range… */
+const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/;
+/** The same, except tab, line feed and carriage return, which multi-line text may hold. */
+const CONTROL_CHAR_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+function refuseControlChars(pattern: RegExp) {
+  return function checkControlChars(value: string, ctx: z.RefinementCtx): void {
+    const m = pattern.exec(value);
+    if (!m) return;
+    const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    ctx.addIssue({ code: 'custom', message: `cannot contain control characters (U+${code} at position ${m.index + 1}); remove it` });
+  };
+}
+
+/**
+ * A name shown to people (user, token, job, cluster names): one line, no control
+ * characters — an ESC in a name is a terminal escape sequence waiting for a log viewer.
+ */
+export function nameText(max: number) {
+  return z.string().min(1, 'is missing').max(max, `is too long (maximum is ${max} characters)`).superRefine(refuseControlChars(CONTROL_CHAR));
+}
+
+/** Free text (descriptions): line breaks and tabs allowed, other control characters not. */
+export function freeText(max: number) {
+  return z.string().max(max, `is too long (maximum is ${max} characters)`).superRefine(refuseControlChars(CONTROL_CHAR_IN_TEXT));
+}

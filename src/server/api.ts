@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { Logger } from 'pino';
 import { KubegateError, isKubegateError, unauthorized } from '../lib/errors.js';
 import { ANONYMOUS, type Actor, type IdentityService } from '../modules/identity/server.js';
+import { registerStrictJsonParser } from './json_body.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,6 +40,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   });
 
   app.decorateRequest('actor', null as unknown as Actor);
+  registerStrictJsonParser(app);
 
   // While draining (the listener is closed), a response closes its connection: a
   // keep-alive client whose request was in flight at SIGTERM must not hold the process

@@ -19,6 +19,8 @@ import { RepositoryStore } from '../modules/git/repos.js';
 import { registerIdentityRoutes } from '../modules/identity/api.js';
 import { registerGroupRoutes } from '../modules/groups/api.js';
 import { registerProjectRoutes } from '../modules/projects/api.js';
+import { ProtectedEnvironmentService } from '../modules/projects/protected_environments.js';
+import { registerProtectedEnvironmentRoutes } from '../modules/projects/protected_environments_api.js';
 import { createApi } from './api.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { PushEvents } from './events.js';
@@ -28,6 +30,8 @@ import { loadServingTls, RENEWAL_CHECK_INTERVAL_MS, type ServingTls } from './tl
 import { NO_PRIVATE_CA, type ServerTrust } from './tls_trust.js';
 import { registerTlsRoutes } from './tls_routes.js';
 import { liveTokenDigests } from './ca_proof_lookup.js';
+import { prepareDataDir } from './data_dir.js';
+import { Drain } from './drain.js';
 
 /** A handler for requests that bypass Fastify (Git, the k8s proxy): true when it took the request. */
 export type RawHandler = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
@@ -40,6 +44,7 @@ export interface Services {
   members: MemberService;
   groups: GroupService;
   projects: ProjectService;
+  protectedEnvironments: ProtectedEnvironmentService;
   repositories: RepositoryStore;
 }
 
@@ -59,16 +64,29 @@ export interface KubegateServer {
   rawHandlers: RawHandler[];
   /** Handlers for `Upgrade` requests (the agent tunnel, exec and port-forward streams). */
   upgradeHandlers: UpgradeHandler[];
+  /** Counts requests in flight; modules hook into draining (see drain.ts). */
+  drain: Drain;
+  /**
+   * Registers a module's stop, run at shutdown after in-flight requests are done, in
+   * registration order (wireModules registers its stop here: audit flushed, tunnels closed).
+   */
+  onStop(step: () => Promise<void>): void;
   /** The URL the server listens on (after `listen`). */
   url(): string;
   listen(): Promise<void>;
-  /** Stops accepting, waits for in-flight requests (at most `drainMs`), closes the store. */
+  /**
+   * Stops accepting, lets in-flight requests finish (at most `drainMs`) with every module
+   * still running, cuts what is left, runs the `onStop` steps, then closes the store.
+   */
   close(drainMs?: number): Promise<void>;
 }
 
 export const DRAIN_TIMEOUT_MS = 30_000;
+/** How long closing tunnels may take to say goodbye to their agents before the sockets are cut. */
+export const TUNNEL_CLOSE_GRACE_MS = 1_000;
 
 export async function createKubegateServer(config: ServerConfig, logger: Logger): Promise<KubegateServer> {
+  prepareDataDir(config.dataDir, logger);
   // Read and checked before the store opens: a bad certificate stops the start at once.
   let tls = await loadServingTls(config);
   const trust = tls?.trust ?? NO_PRIVATE_CA;
@@ -88,7 +106,8 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
     const removed = await projects.removeOrphanRepositories(await repositoryIdsOnDisk(repositories.root));
     if (removed.length > 0) logger.warn({ projectIds: removed }, 'removed repositories left by an interrupted project creation');
   }
-  const services: Services = { identity, policy, members, groups, projects, repositories };
+  const protectedEnvironments = new ProtectedEnvironmentService(db, policy, projects);
+  const services: Services = { identity, policy, members, groups, projects, protectedEnvironments, repositories };
   const push = new PushEvents(function onSubscriberError(err, event) {
     logger.error({ err, project: event.project.path_with_namespace, ref: event.ref }, 'push event subscriber failed');
   });
@@ -99,12 +118,15 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
   let server!: http.Server;
   let ready = false;
   const upgradedSockets = new Set<Duplex>();
+  const drain = new Drain();
+  const stopSteps: Array<() => Promise<void>> = [];
 
   const api = createApi({
     logger,
     identity,
     serverFactory: function createHttpServer(fastifyHandler) {
       const dispatch = function dispatchRequest(req: http.IncomingMessage, res: http.ServerResponse) {
+        drain.track(res);
         for (const handle of rawHandlers) if (handle(req, res)) return;
         fastifyHandler(req, res);
       };
@@ -154,6 +176,7 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
   registerIdentityRoutes(api, identity);
   registerGroupRoutes(api, { groups, members, policy, externalUrl: () => config.externalUrl });
   registerProjectRoutes(api, { projects, members, policy, groups, externalUrl: () => config.externalUrl });
+  registerProtectedEnvironmentRoutes(api, { projects, protectedEnvironments });
 
   /** A server that runs for months renews its generated certificate in place. */
   function scheduleRenewal(): void {
@@ -184,6 +207,10 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
     metrics,
     api,
     server,
+    drain,
+    onStop(step) {
+      stopSteps.push(step);
+    },
     url() {
       const addr = server.address() as AddressInfo | null;
       if (!addr) throw new Error('the server is not listening');
@@ -206,21 +233,30 @@ export async function createKubegateServer(config: ServerConfig, logger: Logger)
     async close(drainMs = DRAIN_TIMEOUT_MS) {
       ready = false;
       clearInterval(renewalTimer);
-      // Stop accepting; `closed` settles when the last connection has ended. Idle
-      // keep-alive connections go at once, in-flight requests may finish until the
-      // drain deadline, then everything still open (streams included) is cut.
+      // 1. Stop accepting; `closed` settles when the last connection has ended. Idle
+      // keep-alive connections go at once, and so does each one whose request finishes
+      // during the drain (a clone, a proxied request): nothing new arrives on them.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      // A keep-alive connection whose request finishes during the drain (a git clone,
-      // a proxied request) turns idle; close it then instead of waiting for the deadline.
       const sweeper = setInterval(() => server.closeIdleConnections(), 100);
-      const timer = setTimeout(function cutRemainingConnections() {
+      // 2. Requests in flight finish with every module running: proxied ones go on through
+      // the tunnels, which are still open. At the deadline, what is left is cut (modules
+      // cut their own streams in `drain.onDeadline`); it still records its outcome.
+      await drain.run(drainMs, function cutRemainingRequests() {
+        server.closeAllConnections();
+      });
+      // 3. The modules stop in order: audit events flushed to the store, then tunnels closed.
+      for (const step of stopSteps.splice(0)) {
+        await step().catch((err: unknown) => logger.error({ err }, 'a module failed to stop cleanly'));
+      }
+      // 4. The last sockets (agents answering the tunnels' close) and the store.
+      const lastCut = setTimeout(function cutLastSockets() {
         server.closeAllConnections();
         for (const socket of upgradedSockets) socket.destroy();
-      }, drainMs);
+      }, TUNNEL_CLOSE_GRACE_MS);
       await closed;
       clearInterval(sweeper);
-      clearTimeout(timer);
+      clearTimeout(lastCut);
       await api.close();
       await store.close();
     },

@@ -24,6 +24,17 @@ export interface ServerConfig {
   rootToken: string | undefined;
   /** Seals stored secrets (certificate-based cluster tokens); else a key file in the data dir. */
   secretKey: string | undefined;
+  /** Tunnel timers; the defaults (tunnel/defaults.ts) unless a test or benchmark shrinks them. */
+  tunnel?: TunnelTimerOverrides;
+}
+
+export interface TunnelTimerOverrides {
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+  pingAckTimeoutMs?: number;
+  probeIdleMs?: number;
+  establishTimeoutMs?: number;
+  frameTimeoutMs?: number;
 }
 
 export interface ServerFlags {

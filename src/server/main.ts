@@ -7,24 +7,33 @@ import { createLogger, redactUrl } from '../lib/log.js';
 import { createKubegateServer, DRAIN_TIMEOUT_MS, type KubegateServer } from './app.js';
 import { checkDataDir, describeStartupError, rootTokenNotice, tlsNotice, writeInitialRootToken } from './startup.js';
 import type { ServerConfig } from './config.js';
-import { wireModules, type RunningModules } from './modules.js';
+import { wireModules } from './modules.js';
+import { SERVER_UMASK } from './data_dir.js';
 import { VERSION } from '../lib/version.js';
 import { installLeanAsyncResourceBind } from '../lib/node_fixes.js';
 
 export async function runServer(config: ServerConfig): Promise<void> {
+  // Everything this process and its children (git, hooks) create is private, as in the
+  // data dir's rules, even where a call site does not set a mode.
+  process.umask(SERVER_UMASK);
   const logger = createLogger('kubegate-server');
+  // Before anything can tell the world we listen: a SIGTERM that arrives before its handler
+  // is installed kills the process at once (the default action), with nothing drained.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
   // Every proxied request is an HTTP/2 stream to an agent; see node_fixes.ts.
   installLeanAsyncResourceBind();
   // Git repositories and keys live there whatever the database.
   await checkDataDir(config.dataDir);
   let app: KubegateServer | undefined;
-  let modules: RunningModules | undefined;
   try {
     app = await createKubegateServer(config, logger);
-    modules = await wireModules(app, logger);
+    // The modules stop with the app (`close`), after in-flight requests are done: drain.ts.
+    await wireModules(app, logger);
     await app.listen();
   } catch (err) {
-    await modules?.stop().catch(() => undefined);
     await app?.close(0).catch(() => undefined);
     throw describeStartupError(err, config);
   }
@@ -56,15 +65,10 @@ export async function runServer(config: ServerConfig): Promise<void> {
     'kubegate server listening',
   );
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down: draining in-flight requests');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  await modules.stop();
+  const signal = await stopSignal;
+  logger.info({ signal }, 'shutting down: draining in-flight requests');
+  // Drains in-flight requests with every module running, then stops the modules (audit
+  // flushed, tunnels closed), then the store: see drain.ts.
   await app.close(DRAIN_TIMEOUT_MS);
   logger.info('kubegate server stopped');
   logger.flush();

@@ -18,6 +18,7 @@ import { registerWebUi } from '../modules/web/server.js';
 export interface RunningModules {
   agents: AgentWiring;
   ci: CiWiring;
+  /** Stops the modules in reverse order (CI first: audit flushed; then tunnels closed). Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -41,13 +42,20 @@ export async function wireModules(app: KubegateServer, logger: Logger): Promise<
   clusters.registerJobRoutes({ authenticate: (token) => ci.jobs.authenticate(token) });
   clusters.start();
   registerWebUi(app.api, { db: app.store.db, identity: app.services.identity, externalUrl: () => app.config.externalUrl, logger });
-  return {
+  let stopped: Promise<void> | undefined;
+  const running: RunningModules = {
     agents,
     ci,
-    async stop() {
-      for (const stop of stops.reverse()) await stop();
+    stop() {
+      stopped ??= (async () => {
+        for (const stop of stops.reverse()) await stop();
+      })();
+      return stopped;
     },
   };
+  // Stopped by the app's shutdown, after in-flight requests are done (see drain.ts).
+  app.onStop(() => running.stop());
+  return running;
 }
 
 /** Git smart HTTP goes around Fastify (its bodies are pack streams); the files API is a route. */

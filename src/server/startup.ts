@@ -18,7 +18,8 @@ export const INITIAL_ROOT_TOKEN_FILE = 'initial_root_token';
 export async function checkDataDir(dataDir: string): Promise<void> {
   const probe = join(dataDir, `.write-test-${process.pid}`);
   try {
-    await mkdir(dataDir, { recursive: true });
+    // 0700 like everything the server keeps there (data_dir.ts); an existing one is left as it is.
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
     await access(dataDir, constants.W_OK | constants.X_OK);
     await writeFile(probe, '');
     await rm(probe, { force: true });

@@ -34,6 +34,7 @@ export async function wireAgents(app: KubegateServer, logger: Logger, deps: Agen
   for (const agent of await agents.all()) await configurations.reload(agent);
   const tunnel = createTunnelServer({
     logger,
+    ...app.config.tunnel,
     authenticate: async function authenticateAgent(token) {
       let result: Awaited<ReturnType<AgentService['authenticateToken']>>;
       try {

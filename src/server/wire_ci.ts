@@ -27,7 +27,8 @@ export interface CiWiringDeps {
 }
 
 export function wireCi(app: KubegateServer, agents: AgentWiring, logger: Logger, deps: CiWiringDeps = {}): CiWiring {
-  const jobs = new JobService(app.store.db, app.services.projects);
+  const { projects, protectedEnvironments, repositories, policy } = app.services;
+  const jobs = new JobService(app.store.db, projects, { refs: repositories, protectedEnvironments, policy });
   const access = new CiAccessService(app.store.db, app.services.policy, agents.configurations);
   registerCiRoutes(app.api, {
     jobs,
@@ -44,7 +45,17 @@ export function wireCi(app: KubegateServer, agents: AgentWiring, logger: Logger,
     authenticateJob: (token) => jobs.authenticate(token),
     grantFor: (ctx, agentId) => access.grantFor(ctx, agentId),
   });
-  const proxy = createKubeProxy({ authorizer, tunnel: agents.tunnel, audit, logger });
+  const proxy = createKubeProxy({ authorizer, tunnel: agents.tunnel, audit, logger, trackInFlight: (closed) => app.drain.track(closed) });
+  // At shutdown, watches and `logs -f` end cleanly when draining starts (they never finish
+  // by themselves); exec and port-forward streams get until the drain deadline.
+  app.drain.onStart(function endProxiedStreams() {
+    const ended = proxy.endStreams();
+    if (ended > 0) logger.info({ streams: ended }, 'draining: open watches and followed logs were ended');
+  });
+  app.drain.onDeadline(function cutProxiedStreams() {
+    const cut = proxy.closeAll();
+    if (cut > 0) logger.warn({ requests: cut }, 'drain deadline: the Kubernetes requests still open were cut');
+  });
   // A finished job or a changed configuration must take effect on the next request.
   // The token is dead the moment the job finishes: refuse new requests and end its
   // streams (a forgotten `logs -f`, an exec) too.

@@ -2,7 +2,7 @@
  * Opens the store: embedded SQLite in the data dir (the default) or PostgreSQL, behind
  * one Kysely query layer, and brings the schema up to date before anything else runs.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -39,11 +39,18 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
+/** The database and its WAL and shared-memory files: readable by the server's user only. */
+const SQLITE_FILE_MODE = 0o600;
+
 function openSqlite(dataDir: string): Store {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, SQLITE_FILE);
   let sqlite: SQLite.Database;
   try {
+    // SQLite creates a database 0644 (less the umask) and gives its -wal and -shm files the
+    // database file's mode: created 0600 first, all three stay private.
+    if (!existsSync(file)) closeSync(openSync(file, 'a', SQLITE_FILE_MODE));
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, SQLITE_FILE_MODE);
     sqlite = new SQLite(file);
   } catch (err) {
     throw new KubegateError('unavailable', `cannot open the SQLite database ${file}: ${(err as Error).message}`, { cause: err });

@@ -84,6 +84,26 @@ export interface ProtectedBranchesTable {
   project_id: number;
   name: string;
   created_at: string;
+  /** GitLab's access levels: 0 no one, 30 Developers + Maintainers, 40 Maintainers, 60 administrators. */
+  push_access_level: Generated<number>;
+  merge_access_level: Generated<number>;
+}
+
+/** An environment only some may deploy to (GitLab's protected environments). */
+export interface ProtectedEnvironmentsTable {
+  id: Generated<number>;
+  project_id: number;
+  /** The environment's name (it need not exist yet). */
+  name: string;
+  created_at: string;
+}
+
+/** One entry of a protected environment's `deploy_access_levels`: a role, or one user. */
+export interface DeployAccessLevelsTable {
+  id: Generated<number>;
+  protected_environment_id: number;
+  access_level: number | null;
+  user_id: number | null;
 }
 
 export interface EnvironmentsTable {
@@ -278,6 +298,8 @@ export interface Database {
   members: MembersTable;
   protected_branches: ProtectedBranchesTable;
   environments: EnvironmentsTable;
+  protected_environments: ProtectedEnvironmentsTable;
+  protected_environment_deploy_access_levels: DeployAccessLevelsTable;
   agents: AgentsTable;
   agent_tokens: AgentTokensTable;
   agent_configurations: AgentConfigurationsTable;
@@ -298,6 +320,8 @@ export type PersonalAccessToken = Selectable<PersonalAccessTokensTable>;
 export type Member = Selectable<MembersTable>;
 export type ProtectedBranch = Selectable<ProtectedBranchesTable>;
 export type Environment = Selectable<EnvironmentsTable>;
+export type ProtectedEnvironment = Selectable<ProtectedEnvironmentsTable>;
+export type DeployAccessLevel = Selectable<DeployAccessLevelsTable>;
 export type NewProject = Insertable<ProjectsTable>;
 export type ProjectUpdate = Updateable<ProjectsTable>;
 export type Agent = Selectable<AgentsTable>;

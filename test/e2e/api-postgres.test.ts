@@ -61,7 +61,9 @@ describe('REST API on PostgreSQL', () => {
     assert.equal(project.body.http_url_to_repo, `${server.url}/platform/clusters/fleet.git`);
     ids.project = project.body.id;
 
-    assert.equal((await api('POST', `/projects/${ids.project}/protected_branches`, { name: 'main' })).status, 201);
+    // The default branch is protected on creation; protecting it again is a conflict.
+    assert.equal((await api('POST', `/projects/${ids.project}/protected_branches`, { name: 'main' })).status, 409);
+    assert.equal((await api('POST', `/projects/${ids.project}/protected_branches`, { name: 'release/*', push_access_level: 30 })).status, 201);
     const env = await api.as(devToken)('POST', `/projects/${ids.project}/environments`, { name: 'review/feature-1' });
     assert.equal(env.status, 201);
     assert.deepEqual([env.body.slug, env.body.tier], ['review-feature-1-1q251u', 'development']);
@@ -134,7 +136,7 @@ describe('REST API on PostgreSQL', () => {
     assert.equal(project.status, 200, 'the developer token still works');
     assert.equal(project.body.path_with_namespace, 'platform/clusters/fleet');
     const branches = await api('GET', `/projects/${ids.project}/protected_branches`);
-    assert.deepEqual(branches.body.map((b: { name: string }) => b.name), ['main']);
+    assert.deepEqual(branches.body.map((b: { name: string; push_access_levels: Array<{ access_level: number }> }) => [b.name, b.push_access_levels[0]!.access_level]), [['main', 40], ['release/*', 30]]);
     const envs = await api('GET', `/projects/${ids.project}/environments`);
     assert.deepEqual(envs.body.map((e: { slug: string }) => e.slug), ['review-feature-1-1q251u']);
     const members = await api('GET', `/groups/${ids.group}/members`);

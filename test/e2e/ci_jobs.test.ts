@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
 import { startTestServer, type ApiClient, type TestServer } from '../helpers/server.js';
 import { ensureProject } from '../helpers/ci.js';
-import { pushFiles } from '../helpers/git.js';
+import { ensureBranch, pushFiles } from '../helpers/git.js';
 
 let server: TestServer;
 let app: { id: number }; // acme/app: the project whose jobs we run
@@ -50,10 +50,11 @@ before(async () => {
   users.reporter = await makeUser('rep', { projectId: app.id, level: 20 });
   users.outsider = await makeUser('outsider');
   users.admin = await makeUser('admin2', { admin: true });
-  for (const name of ['main', 'release/*']) {
-    const res = await server.api('POST', `/projects/${app.id}/protected_branches`, { name });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-  }
+  // The default branch (main) is protected on creation; release/* is protected here.
+  const res = await server.api('POST', `/projects/${app.id}/protected_branches`, { name: 'release/*' });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  // Jobs run on branches that exist.
+  for (const branch of ['main', 'feature', 'release/1.2', 'releases']) await ensureBranch(server, 'acme/app', branch);
 });
 
 after(async () => {
@@ -81,16 +82,39 @@ describe('POST /projects/:id/jobs', () => {
   });
 
   test('an admin may run a job as another user; nobody else may', async () => {
-    const asDev = await createJob({ ref: 'main', user_id: users.developer.id }, users.admin.api);
+    const asDev = await createJob({ ref: 'feature', user_id: users.developer.id }, users.admin.api);
     assert.equal(asDev.user.username, 'dev');
-    const byDev = await users.developer.api('POST', `/projects/${app.id}/jobs`, { ref: 'main', user_id: users.reporter.id });
+    const byDev = await users.developer.api('POST', `/projects/${app.id}/jobs`, { ref: 'feature', user_id: users.reporter.id });
     assert.equal(byDev.status, 403);
     assert.match(byDev.body.message, /only an administrator/);
     // Naming oneself is fine.
-    const self = await createJob({ ref: 'main', user_id: users.developer.id }, users.developer.api);
+    const self = await createJob({ ref: 'feature', user_id: users.developer.id }, users.developer.api);
     assert.equal(self.user.username, 'dev');
     const missing = await server.api('POST', `/projects/${app.id}/jobs`, { ref: 'main', user_id: 99999 });
     assert.equal(missing.status, 404);
+  });
+
+  test('the ref must exist: an unknown branch or tag is a 400 naming it', async () => {
+    for (const ref of ['no-such-branch', 'refs/heads/nope', 'refs/tags/v9']) {
+      const res = await server.api('POST', `/projects/${app.id}/jobs`, { ref });
+      assert.equal(res.status, 400, ref);
+      assert.equal(res.body.message, `ref "${ref}" does not exist in project acme/app: a job runs on an existing branch or tag; push it first`);
+    }
+  });
+
+  test('a job for a protected branch needs a user who may push or merge to it; the 403 names the branch and the role', async () => {
+    const refused = await users.developer.api('POST', `/projects/${app.id}/jobs`, { ref: 'main' });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.message, '403 Forbidden: branch "main" of project acme/app is protected: only a user who may push or merge to it (Maintainers) may run jobs for it, and dev is a Developer');
+    // An administrator cannot get around it by running the job as the Developer.
+    const asDev = await users.admin.api('POST', `/projects/${app.id}/jobs`, { ref: 'refs/heads/release/1.2', user_id: users.developer.id });
+    assert.equal(asDev.status, 403);
+    assert.match(asDev.body.message, /branch "release\/1\.2" of project acme\/app is protected/);
+    // Developers + Maintainers may merge to release/9.*: a Developer may run jobs for it.
+    assert.equal((await server.api('POST', `/projects/${app.id}/protected_branches`, { name: 'release/9.*', push_access_level: 40, merge_access_level: 30 })).status, 201);
+    await ensureBranch(server, 'acme/app', 'release/9.0');
+    const allowed = await createJob({ ref: 'release/9.0' }, users.developer.api);
+    assert.equal(allowed.ref_protected, true);
   });
 
   test('ref_protected comes from the protected branches (wildcards too) and never from the caller', async () => {
@@ -147,6 +171,63 @@ describe('POST /projects/:id/jobs', () => {
   test('an unknown project answers 404', async () => {
     const res = await server.api('POST', '/projects/999999/jobs', { ref: 'main' });
     assert.equal(res.status, 404);
+  });
+});
+
+describe('protected environments', () => {
+  test("GitLab's API: protect with deploy access levels, list, get, conflict, unprotect", async () => {
+    const created = await server.api('POST', `/projects/${app.id}/protected_environments`, { name: 'prod-eu', deploy_access_levels: [{ access_level: 40 }, { user_id: users.developer.id }] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual(created.body, {
+      name: 'prod-eu',
+      deploy_access_levels: [
+        { id: created.body.deploy_access_levels[0].id, access_level: 40, access_level_description: 'Maintainers', user_id: null, group_id: null, group_inheritance_type: 0 },
+        { id: created.body.deploy_access_levels[1].id, access_level: null, access_level_description: 'the user dev', user_id: users.developer.id, group_id: null, group_inheritance_type: 0 },
+      ],
+      required_approval_count: 0,
+      approval_rules: [],
+    });
+    assert.deepEqual((await server.api('GET', `/projects/${app.id}/protected_environments/prod-eu`)).body, created.body);
+    const list = await server.api('GET', `/projects/${app.id}/protected_environments`);
+    assert.deepEqual(list.body.map((e: { name: string }) => e.name), ['prod-eu']);
+    const again = await server.api('POST', `/projects/${app.id}/protected_environments`, { name: 'prod-eu', deploy_access_levels: [{ access_level: 40 }] });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.message, "Environment 'prod-eu' is already protected");
+    assert.equal((await users.developer.api('GET', `/projects/${app.id}/protected_environments`)).status, 403, 'Maintainers only, as in GitLab');
+    assert.equal((await server.api('DELETE', `/projects/${app.id}/protected_environments/prod-eu`)).status, 204);
+    assert.equal((await server.api('GET', `/projects/${app.id}/protected_environments/prod-eu`)).status, 404);
+    assert.equal((await server.api('DELETE', `/projects/${app.id}/protected_environments/prod-eu`)).status, 404);
+  });
+
+  test('bad deploy access levels are a 400 naming the entry', async () => {
+    const cases: Array<[body: unknown, status: number, message: RegExp]> = [
+      [{ name: 'x' }, 400, /^deploy_access_levels is missing$/],
+      [{ name: 'x', deploy_access_levels: [] }, 400, /^deploy_access_levels is empty/],
+      [{ name: 'x', deploy_access_levels: [{ access_level: 50 }] }, 400, /^deploy_access_levels\[0\]\.access_level must be one of 20 .*, 30 \(Developers \+ Maintainers\), 40 \(Maintainers\), 60 \(Administrators\)$/],
+      [{ name: 'x', deploy_access_levels: [{ access_level: 40, user_id: 1 }] }, 400, /exactly one of access_level or user_id/],
+      [{ name: 'x', deploy_access_levels: [{ group_id: 3 }] }, 400, /group_id: Kubegate does not support group entries/],
+      [{ name: 'x', deploy_access_levels: [{ user_id: users.outsider.id }] }, 400, /is not a member of project acme\/app/],
+      [{ name: 'bad name!', deploy_access_levels: [{ access_level: 40 }] }, 400, /can contain only/],
+      [{ name: 'x', deploy_access_levels: [{ access_level: 40 }], required_approval_count: 2 }, 422, /no deployment approvals/],
+    ];
+    for (const [body, status, message] of cases) {
+      const res = await server.api('POST', `/projects/${app.id}/protected_environments`, body);
+      assert.equal(res.status, status, JSON.stringify(body));
+      assert.match(res.body.message, message, JSON.stringify(body));
+    }
+  });
+
+  test('a job in a protected environment needs a user allowed to deploy to it', async () => {
+    assert.equal((await server.api('POST', `/projects/${app.id}/protected_environments`, { name: 'live', deploy_access_levels: [{ access_level: 40 }] })).status, 201);
+    const refused = await users.developer.api('POST', `/projects/${app.id}/jobs`, { ref: 'feature', environment: 'live' });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.message, '403 Forbidden: environment "live" of project acme/app is protected: only Maintainers may deploy to it, and dev is a Developer');
+    assert.equal((await server.api('GET', `/projects/${app.id}/environments`)).body.some((e: { name: string }) => e.name === 'live'), false, 'a refused job creates no environment');
+    const byMaintainer = await createJob({ ref: 'feature', environment: 'live' });
+    assert.equal(byMaintainer.environment?.name, 'live');
+    // Named users may deploy too.
+    assert.equal((await server.api('POST', `/projects/${app.id}/protected_environments`, { name: 'canary-live', deploy_access_levels: [{ user_id: users.developer.id }] })).status, 201);
+    assert.equal((await createJob({ ref: 'feature', environment: 'canary-live' }, users.developer.api)).environment?.name, 'canary-live');
   });
 });
 
@@ -313,6 +394,7 @@ test('GET /job/kubeconfig over HTTPS with a private CA carries certificate-autho
   const tls = await startTestServer({ tls: true });
   try {
     const project = await ensureProject(tls, 'tls/app');
+    await ensureBranch(tls, 'tls/app', 'main');
     const job = await tls.api('POST', `/projects/${project.id}/jobs`, { ref: 'main' });
     assert.equal(job.status, 201);
     const res = await tls.fetch('/api/v4/job/kubeconfig', { headers: { 'JOB-TOKEN': job.body.token } });

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ensureProject } from '../helpers/ci.js';
-import { pushFiles } from '../helpers/git.js';
+import { ensureBranch, pushFiles } from '../helpers/git.js';
 
 const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
 
@@ -35,6 +35,7 @@ function kubegate(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
 
 async function newJob(on: TestServer, projectPath: string): Promise<{ id: number; token: string; projectId: number }> {
   const project = await ensureProject(on, projectPath);
+  await ensureBranch(on, project.path_with_namespace, 'main');
   const job = await on.api('POST', `/projects/${project.id}/jobs`, { ref: 'main' });
   assert.equal(job.status, 201, JSON.stringify(job.body));
   return { id: job.body.id, token: job.body.token, projectId: project.id };

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { startTestServer, type ApiClient, type TestServer } from '../helpers/server.js';
 import { ensureProject } from '../helpers/ci.js';
+import { ensureBranch } from '../helpers/git.js';
 import { startKubeApiServer, type KubeApiSimulator } from '../kube-apiserver/index.js';
 import { kubectl } from '../kube-apiserver/testing/kubectl.js';
 
@@ -53,6 +54,8 @@ async function add(path: string, body: unknown, api: ApiClient = server.api): Pr
 }
 
 async function kubeconfigFor(projectId: number, environment?: string): Promise<{ text: string; config: any; token: string }> {
+  const project = (await server.api('GET', `/projects/${projectId}`)).body as { path_with_namespace: string };
+  await ensureBranch(server, project.path_with_namespace, 'main');
   const job = await server.api('POST', `/projects/${projectId}/jobs`, { ref: 'main', ...(environment ? { environment } : {}) });
   assert.equal(job.status, 201, JSON.stringify(job.body));
   const res = await server.fetch('/api/v4/job/kubeconfig', { headers: { 'JOB-TOKEN': job.body.token } });
@@ -338,6 +341,7 @@ describe('KUBEGATE_SECRET_KEY', () => {
     try {
       const project = await ensureProject(keyed, 'k/app');
       await add(`/projects/${project.id}/clusters/user`, cluster(), keyed.api);
+      await ensureBranch(keyed, 'k/app', 'main');
       const job = await keyed.api('POST', `/projects/${project.id}/jobs`, { ref: 'main' });
       const text = await (await keyed.fetch('/api/v4/job/kubeconfig', { headers: { 'JOB-TOKEN': job.body.token } })).text();
       assert.equal(deployOf(parseYaml(text))?.token, DEPLOY_TOKEN);

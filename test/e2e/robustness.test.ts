@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startTestServer } from '../helpers/server.js';
+import { ensureBranch } from '../helpers/git.js';
 import { ENGINES, POSTGRES_MISSING, startPostgres } from '../helpers/postgres.js';
 
 for (const engine of ENGINES) {
@@ -15,6 +16,7 @@ for (const engine of ENGINES) {
     const server = await startTestServer(database ? { databaseUrl: database.url } : {});
     try {
       const project = await server.api('POST', '/projects', { name: 'racy' });
+      await ensureBranch(server, project.body.path_with_namespace, 'main');
       const jobs = await Promise.all(Array.from({ length: 6 }, () => server.api('POST', `/projects/${project.body.id}/jobs`, { ref: 'main', environment: 'review/race' })));
       assert.deepEqual(jobs.map((j) => j.status), [201, 201, 201, 201, 201, 201]);
       const envs = await server.api('GET', `/projects/${project.body.id}/environments`);

@@ -8,11 +8,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from './server.js';
+import { startTestServer, type ApiClient, type ServerHandle, type TestServer } from './server.js';
 import { eventually, startAgent, type AgentProcess } from './agent.js';
 import { startKubeApiServer, type KubeApiSimulator } from '../kube-apiserver/index.js';
 import type { KubectlEnv } from '../kube-apiserver/testing/kubectl.js';
-import { pushFiles } from './git.js';
+import { ensureBranch, pushFiles } from './git.js';
 
 export interface CiFixture {
   sim: KubeApiSimulator;
@@ -51,7 +51,7 @@ export async function startCiFixture(): Promise<CiFixture> {
 }
 
 /** Creates (if needed) the groups of `fullPath` and the project; returns the project. */
-export async function ensureProject(server: TestServer, fullPath: string): Promise<{ id: number; path_with_namespace: string }> {
+export async function ensureProject(server: ServerHandle, fullPath: string): Promise<{ id: number; path_with_namespace: string }> {
   const parts = fullPath.split('/');
   let parentId: number | undefined;
   let prefix = '';
@@ -97,10 +97,15 @@ export interface Job {
   body: any;
 }
 
-/** Creates a CI job and a kubectl environment holding its kubeconfig. */
-export async function createJob(server: TestServer, projectPath: string, input: { ref?: string; environment?: string; environment_tier?: string } = {}): Promise<Job> {
+/**
+ * Creates a CI job (as root, on `main` unless `ref` says otherwise; a branch that does not
+ * exist yet is created first) and a kubectl environment holding its kubeconfig.
+ */
+export async function createJob(server: ServerHandle, projectPath: string, input: { ref?: string; environment?: string; environment_tier?: string } = {}, as: ApiClient = server.api): Promise<Job> {
   const project = await ensureProject(server, projectPath);
-  const job = await server.api('POST', `/projects/${project.id}/jobs`, { ref: 'main', ...input });
+  const ref = input.ref ?? 'main';
+  if (!ref.startsWith('refs/tags/')) await ensureBranch(server, project.path_with_namespace, ref.replace(/^refs\/heads\//, ''));
+  const job = await as('POST', `/projects/${project.id}/jobs`, { ref: 'main', ...input });
   assert.equal(job.status, 201, JSON.stringify(job.body));
   const res = await server.fetch('/api/v4/job/kubeconfig', { headers: { 'JOB-TOKEN': job.body.token } });
   assert.equal(res.status, 200);

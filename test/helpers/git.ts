@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import type { TestServer } from './server.js';
+import type { ServerHandle } from './server.js';
 
 const run = promisify(execFile);
 
@@ -15,7 +15,7 @@ export function gitEnv(home: string, caFile?: string): NodeJS.ProcessEnv {
 }
 
 /** The clone URL with a token as the basic-auth password. */
-export function authUrl(server: TestServer, projectPath: string, token = server.rootToken): string {
+export function authUrl(server: ServerHandle, projectPath: string, token = server.rootToken): string {
   const url = new URL(`${server.url}/${projectPath}.git`);
   url.username = 'oauth2';
   url.password = token;
@@ -26,7 +26,7 @@ export function authUrl(server: TestServer, projectPath: string, token = server.
  * Commits `files` (path → content; null deletes) on `branch` and pushes. Works on an empty
  * repository too. Returns the new commit id.
  */
-export async function pushFiles(server: TestServer, projectPath: string, files: Record<string, string | null>, options: { branch?: string; token?: string; message?: string; output?: { stderr: string } } = {}): Promise<string> {
+export async function pushFiles(server: ServerHandle, projectPath: string, files: Record<string, string | Buffer | null>, options: { branch?: string; token?: string; message?: string; output?: { stderr: string } } = {}): Promise<string> {
   const branch = options.branch ?? 'main';
   const home = await mkdtemp(join(tmpdir(), 'kubegate-git-'));
   const env = gitEnv(home, server.caCertFile);
@@ -56,4 +56,23 @@ export async function pushFiles(server: TestServer, projectPath: string, files: 
   } finally {
     await rm(home, { recursive: true, force: true });
   }
+}
+
+/** Whether `branch` exists in the hosted repository (`git ls-remote`). */
+export async function branchExists(server: ServerHandle, projectPath: string, branch: string): Promise<boolean> {
+  const home = await mkdtemp(join(tmpdir(), 'kubegate-git-'));
+  try {
+    const { stdout } = await run('git', ['ls-remote', '--heads', authUrl(server, projectPath), branch], { env: gitEnv(home, server.caCertFile) });
+    return stdout.split('\n').some((line) => line.endsWith(`\trefs/heads/${branch}`));
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Makes sure `branch` exists (an empty commit pushed as root when it does not): a CI job
+ * can only be created for a branch or tag that exists.
+ */
+export async function ensureBranch(server: ServerHandle, projectPath: string, branch: string): Promise<void> {
+  if (!(await branchExists(server, projectPath, branch))) await pushFiles(server, projectPath, {}, { branch, message: `create ${branch}` });
 }

@@ -11,7 +11,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { getTlsMaterial } from '../kube-apiserver/api/certs.js';
 import { createKubegateServer, type KubegateServer } from '../../src/server/app.js';
 import { wireModules, type RunningModules } from '../../src/server/modules.js';
-import { serverConfig, type ServerFlags } from '../../src/server/config.js';
+import { serverConfig, type ServerFlags, type TunnelTimerOverrides } from '../../src/server/config.js';
 import { createLogger } from '../../src/lib/log.js';
 
 export const ROOT_TOKEN = 'kgpat-test-root-token-0123456789';
@@ -37,6 +37,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** What helpers need of a running server, in this process or another one (server_process.ts). */
+export type ServerHandle = Pick<TestServer, 'url' | 'rootToken' | 'caCert' | 'caCertFile' | 'api' | 'fetch'>;
+
 export interface StartOptions extends Omit<ServerFlags, 'tls'> {
   /** Reuse a data dir (restart tests); default a fresh temporary one. */
   dataDir?: string;
@@ -47,6 +50,8 @@ export interface StartOptions extends Omit<ServerFlags, 'tls'> {
    */
   tls?: boolean | 'generated';
   env?: NodeJS.ProcessEnv;
+  /** Shrunk tunnel timers (heartbeats, ping acks…). */
+  tunnel?: TunnelTimerOverrides;
 }
 
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
@@ -76,6 +81,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
   });
   const { tls: _tlsOption, ...flags } = options;
   const config = serverConfig({ listen: '127.0.0.1:0', ...tlsFlags, ...flags, dataDir }, { KUBEGATE_ROOT_TOKEN: ROOT_TOKEN, ...options.env });
+  if (options.tunnel) config.tunnel = options.tunnel;
   const logger = createLogger('kubegate-server', { destination, level: 'debug' });
   const app = await createKubegateServer(config, logger);
   let modules: RunningModules | undefined;
@@ -99,7 +105,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await modules?.stop();
+    // As the server process does: drain, then the modules stop (wired to the app), then the store.
     await app.close(1000);
   };
   return {

@@ -12,6 +12,7 @@ import type { TokenAuthenticator } from './auth/tokens.js';
 import type { PodRuntime } from './pods/runtime.js';
 import type { ProxyTargets } from './streams/targets.js';
 import type { StreamTracker } from './streams/tracker.js';
+import type { RequestHolds } from './http/holds.js';
 
 /** One line per request, for tests that assert who did what (e.g. the identity an agent impersonated). */
 export interface RequestRecord {
@@ -47,6 +48,8 @@ export interface SimContext {
   targets: ProxyTargets;
   requests: RequestRecord[];
   streams: StreamTracker;
+  /** Requests a test holds until it releases them (`holdRequests`). */
+  holds: RequestHolds;
   /** Streams (watch, logs -f, exec…) end when this aborts, so close() never waits on clients. */
   shutdown: AbortSignal;
 }

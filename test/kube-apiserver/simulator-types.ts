@@ -6,6 +6,9 @@ import type { KubeObject, UserInfo } from './api/types.js';
 import type { RequestRecord } from './context.js';
 import type { TcpTarget } from './streams/targets.js';
 import type { StreamKind } from './streams/tracker.js';
+import type { HeldRequest, RequestHold } from './http/holds.js';
+
+export type { HeldRequest, RequestHold } from './http/holds.js';
 
 export interface KubeApiServerOptions {
   /** Listen port; 0 (default) picks a free one. Host is always 127.0.0.1. */
@@ -18,6 +21,8 @@ export interface KubeApiServerOptions {
   fluxCrds?: boolean;
   /** Offer HTTP/2 (ALPN h2) besides HTTP/1.1, like the real server (default true). */
   http2?: boolean;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS per HTTP/2 connection (default 100, the real server's). */
+  http2MaxConcurrentStreams?: number;
   /** Fixed admin token instead of a random one. */
   adminToken?: string;
 }
@@ -60,6 +65,13 @@ export interface KubeApiSimulator {
   userForToken(token: string): UserInfo | undefined;
   /** Long-lived responses still open, by kind — 0 everywhere once clients (and proxies) hung up. */
   openStreams(): Record<StreamKind, number>;
+  /**
+   * Holds every plain (non-upgrade) request `match` accepts before it is handled, until
+   * `release()`: for tests that must know a request is in flight.
+   */
+  holdRequests(match: (req: HeldRequest) => boolean): RequestHold;
+  /** HTTP/2 connections open now (clients multiplex streams on them). */
+  http2Sessions(): number;
   clearRequests(): void;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { AppliedConfigurations } from './api/applied.js';
+import { setMaxListeners } from 'node:events';
 import { ObjectService } from './api/objects.js';
 import { ResourceRegistry, splitApiVersion } from './api/resources.js';
 import { notFound } from './api/status.js';
@@ -23,6 +24,14 @@ import { ProxyTargets } from './streams/targets.js';
 import { StreamTracker } from './streams/tracker.js';
 import type { KubeApiServerOptions, KubeApiSimulator } from './simulator-types.js';
 import { createUpgradeHandler } from './streams/upgrade.js';
+import { RequestHolds } from './http/holds.js';
+
+/**
+ * The real API server's limit of concurrent streams per HTTP/2 connection since the
+ * HTTP/2 "rapid reset" fixes (CVE-2023-44487): 100. A client needs more connections for
+ * more streams, which is what the simulator makes clients do too.
+ */
+export const DEFAULT_HTTP2_MAX_STREAMS = 100;
 
 function defaultNamespaces(): KubeObject[] {
   return ['default', 'kube-system', 'kube-public', 'kube-node-lease'].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
@@ -39,9 +48,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   await targets.start();
   const pods = new PodRuntime(store, { startDelayMs: options.podStartDelayMs ?? 50, tickIntervalMs: options.podLogIntervalMs ?? 1000 });
   const shutdown = new AbortController();
+  // Every open stream (watch, logs -f, exec…) listens for the shutdown: hundreds are normal.
+  setMaxListeners(0, shutdown.signal);
   const requests: RequestRecord[] = [];
   const streams = new StreamTracker();
-  const ctx: SimContext = { store, registry, objects, applied: new AppliedConfigurations(), tokens, rbac, pods, targets, requests, streams, shutdown: shutdown.signal };
+  const holds = new RequestHolds();
+  const ctx: SimContext = { store, registry, objects, applied: new AppliedConfigurations(), tokens, rbac, pods, targets, requests, streams, holds, shutdown: shutdown.signal };
 
   const stopCrds = startCrdController(store, registry);
   const stopDeployments = startDeploymentController(store, objects, registry);
@@ -72,7 +84,13 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const adminToken = options.adminToken ?? `admin-${randomBytes(16).toString('hex')}`;
   tokens.add(adminToken, { username: 'kubernetes-admin', groups: ['system:masters'] });
 
-  const http = await listenKubeHttpServer(tls, options.port ?? 0, options.http2 ?? true, createRequestHandler(ctx), createUpgradeHandler(ctx));
+  const http = await listenKubeHttpServer(
+    tls,
+    options.port ?? 0,
+    { http2: options.http2 ?? true, maxConcurrentStreams: options.http2MaxConcurrentStreams ?? DEFAULT_HTTP2_MAX_STREAMS },
+    createRequestHandler(ctx),
+    createUpgradeHandler(ctx),
+  );
   const port = http.port;
 
   return {
@@ -144,6 +162,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       }
     },
     openStreams: () => streams.snapshot(),
+    holdRequests: (match) => holds.add(match),
+    http2Sessions: () => http.http2Sessions(),
     clearRequests() {
       requests.length = 0;
     },

@@ -64,9 +64,35 @@ function readImpersonate(value: unknown, path: Path, reporter: Reporter): Access
   const groups = Object.hasOwn(value, 'groups') ? readStringList(value.groups, [...path, 'groups'], reporter, { allowEmpty: true }) : [];
   const extra = Object.hasOwn(value, 'extra') ? readExtra(value.extra, [...path, 'extra'], reporter) : [];
   if (reporter.errors.length > before || username === undefined || groups === undefined || extra === undefined) return undefined;
+  warnPrivilegedIdentities(username, groups, path, reporter);
   const out: AccessAs = { kind: 'impersonate', username, groups, extra };
   if (uid !== undefined) out.uid = uid;
   return out;
+}
+
+/**
+ * Kubernetes keeps the `system:` prefix for its own identities: `system:masters` bypasses
+ * RBAC altogether, `system:admin` and the `system:node…`/`system:kube-…` users carry
+ * built-in rights. A configuration that impersonates one hands every job it grants those
+ * rights, and whoever can push to the configuration project's default branch can write
+ * one. Allowed (the cluster owner may mean it), but never silently.
+ */
+function warnPrivilegedIdentities(username: string, groups: readonly string[], path: Path, reporter: Reporter): void {
+  const warn = (at: Path, name: string) => {
+    const masters = name.toLowerCase() === 'system:masters' ? '; system:masters bypasses RBAC entirely' : '';
+    reporter.warning(
+      at,
+      `${formatPath(at)} is ${quote(name)}, a built-in Kubernetes identity (the "system:" prefix is reserved${masters}): every job this entry grants acts with its rights in the cluster. Impersonate a user or group bound to a narrower Role instead, and keep the configuration project's default branch protected.`,
+    );
+  };
+  if (isSystemIdentity(username)) warn([...path, 'username'], username);
+  groups.forEach(function warnGroup(group, i) {
+    if (isSystemIdentity(group)) warn([...path, 'groups', i], group);
+  });
+}
+
+function isSystemIdentity(name: string): boolean {
+  return name.toLowerCase().startsWith('system:');
 }
 
 /** `extra: [{key: …, val: [...]}]`, as in GitLab's configuration. */

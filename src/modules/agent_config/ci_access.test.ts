@@ -303,3 +303,17 @@ test('keys named like JavaScript object internals are plain unknown keys, never 
     assert.match(errors[0]!, /unknown key "(__proto__|constructor|toString)"/);
   }
 });
+
+test('impersonating a built-in privileged identity (any "system:" user or group) is kept, with a warning for each', () => {
+  const source = projectEntry('access_as:', '  impersonate:', '    username: system:admin', '    groups: [deployers, system:masters, "System:Nodes"]');
+  const result = parseAgentConfig(source);
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(result.config?.ci_access.projects[0]?.access_as, { kind: 'impersonate', username: 'system:admin', groups: ['deployers', 'system:masters', 'System:Nodes'], extra: [] });
+  const messages = result.warnings.map((w) => w.message);
+  assert.equal(messages.length, 3, JSON.stringify(messages));
+  assert.match(messages[0]!, /^line 6, column \d+: ci_access\.projects\[0\]\.access_as\.impersonate\.username is "system:admin", a built-in Kubernetes identity .*every job this entry grants acts with its rights/);
+  assert.match(messages[1]!, /impersonate\.groups\[1\] is "system:masters".*system:masters bypasses RBAC entirely/);
+  assert.match(messages[2]!, /impersonate\.groups\[2\] is "System:Nodes"/);
+  const plain = parseAgentConfig(projectEntry('access_as:', '  impersonate:', '    username: deployer', '    groups: [ops]'));
+  assert.deepEqual(plain.warnings, []);
+});

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Agent, AgentToken, Project } from '../../store/schema.js';
-import { intLike, parse } from '../../lib/validate.js';
+import { freeText, intLike, nameText, parse } from '../../lib/validate.js';
 import { paginate } from '../../lib/http.js';
 import type { ProjectService } from '../projects/server.js';
 import { ACCESS } from '../identity/access.js';
@@ -82,8 +82,8 @@ export interface AgentRouteDeps {
 
 const newAgent = z.object({ name: z.string() });
 const newToken = z.object({
-  name: z.string().min(1, 'is missing').max(255, 'is too long (maximum is 255 characters)'),
-  description: z.string().max(1024, 'is too long (maximum is 1024 characters)').optional(),
+  name: nameText(255),
+  description: freeText(1024).optional(),
   ...installFields,
 });
 

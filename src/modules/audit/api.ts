@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { forbidden, unauthorized } from '../../lib/errors.js';
-import { intLike, pagination, parse } from '../../lib/validate.js';
+import { idLike, pagination, parse } from '../../lib/validate.js';
 import type { AuditLog } from './server.js';
 
-const query = pagination.extend({ agent_id: intLike.optional(), job_id: intLike.optional() });
+const query = pagination.extend({ agent_id: idLike.optional(), job_id: idLike.optional() });
 
 /** `GET /api/v4/audit_events` (administrators): proxied requests, newest first. */
 export function registerAuditRoutes(app: FastifyInstance, audit: AuditLog): void {

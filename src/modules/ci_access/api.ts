@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { CiJob, Environment, Project, User } from '../../store/schema.js';
 import { forbidden, unauthorized } from '../../lib/errors.js';
-import { intLike, parse } from '../../lib/validate.js';
+import { idLike, intLike, nameText, parse } from '../../lib/validate.js';
 import type { ProjectService } from '../projects/server.js';
 import type { IdentityService } from '../identity/server.js';
 import { ACCESS } from '../identity/access.js';
@@ -30,11 +30,11 @@ export interface CiRouteDeps {
 
 const newJob = z.object({
   ref: z.string().min(1, 'is missing'),
-  name: z.string().max(255, 'is too long (maximum is 255 characters)').optional(),
-  pipeline_id: intLike.optional(),
+  name: nameText(255).optional(),
+  pipeline_id: idLike.optional(),
   environment: z.string().optional(),
   environment_tier: z.enum(TIERS as ['production', 'staging', 'testing', 'development', 'other']).optional(),
-  user_id: intLike.optional(),
+  user_id: idLike.optional(),
 });
 const finish = z.object({ status: z.enum(['success', 'failed', 'canceled']).optional() });
 

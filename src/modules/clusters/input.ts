@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { booleanLike } from '../../lib/validate.js';
+import { booleanLike, nameText } from '../../lib/validate.js';
 
 /** Gitlab::Regex.environment_scope_regex */
 const ENVIRONMENT_SCOPE = /^[a-zA-Z0-9_\\/${}. *-]+$/;
@@ -61,7 +61,12 @@ const platformKubernetes = z
   .strict();
 
 export const newCluster = z.object({
-  name: z.string({ error: (i) => (i.input === undefined ? 'is missing' : 'must be a string') }).trim().min(1, "can't be blank").max(255, 'is too long (maximum is 255 characters)'),
+  name: z
+    .string({ error: (i) => (i.input === undefined ? 'is missing' : 'must be a string') })
+    .trim()
+    .min(1, "can't be blank")
+    .max(255, 'is too long (maximum is 255 characters)')
+    .pipe(nameText(255)),
   environment_scope: environmentScope.optional(),
   domain: z.string().max(255).optional(),
   managed: booleanLike.optional(),

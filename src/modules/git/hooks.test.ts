@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HOOK_ENV, HOOK_SCRIPTS, PROTECTED_DELETE_DENIED, PROTECTED_FORCE_PUSH_DENIED, PROTECTED_PUSH_DENIED, installHooks, parsePushLog, protectedPatternsEnv } from './hooks.js';
+import { HOOK_ENV, HOOK_SCRIPTS, PROTECTED_DELETE_DENIED, PROTECTED_FORCE_PUSH_DENIED, PROTECTED_PUSH_DENIED, installHooks, parsePushLog, protectedBranchesEnv } from './hooks.js';
 import { gitEnv } from './git.js';
 
 const ZERO = '0'.repeat(40);
@@ -40,15 +40,18 @@ after(async () => {
 interface Push {
   lines: string[];
   patterns?: string[];
+  /** The pusher may push under every rule (a Maintainer under Kubegate's default rules). */
   maintainer?: boolean;
+  /** Rules as the server computes them; overrides `patterns` and `maintainer`. */
+  rules?: Array<{ pattern: string; pushAllowed: boolean; who: string }>;
   enabled?: boolean;
 }
 
 function preReceive(push: Push) {
   const env: Record<string, string> = { ...gitEnv(), GIT_DIR: join(work, '.git') } as Record<string, string>;
   if (push.enabled !== false) env[HOOK_ENV.enabled] = '1';
-  env[HOOK_ENV.protectedBranches] = protectedPatternsEnv(push.patterns ?? ['main']);
-  env[HOOK_ENV.pushProtected] = push.maintainer ? '1' : '0';
+  const rules = push.rules ?? (push.patterns ?? ['main']).map((pattern) => ({ pattern, pushAllowed: push.maintainer === true, who: 'Maintainers' }));
+  env[HOOK_ENV.protectedBranches] = protectedBranchesEnv(rules);
   const r = spawnSync(join(hooks, 'pre-receive'), { input: push.lines.map((l) => `${l}\n`).join(''), env });
   return { code: r.status, stderr: r.stderr.toString() };
 }
@@ -61,7 +64,21 @@ test('a Developer cannot push to a protected branch and is told why', () => {
   const r = preReceive({ lines: [`${base} ${child} refs/heads/main`] });
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(PROTECTED_PUSH_DENIED.replace(/\./g, '\\.')));
-  assert.match(r.stderr, /Branch 'main' is protected: pushing to it needs the Maintainer role/);
+  assert.match(r.stderr, /Branch 'main' is protected: only Maintainers may push to it/);
+});
+
+test('when several rules match a branch, any rule that lets the pusher push is enough', () => {
+  const rules = [
+    { pattern: 'release/*', pushAllowed: false, who: 'Maintainers' },
+    { pattern: 'release/1*', pushAllowed: true, who: 'Developers + Maintainers' },
+    { pattern: 'frozen', pushAllowed: false, who: 'No one' },
+  ];
+  assert.equal(preReceive({ lines: [`${base} ${child} refs/heads/release/1.0`], rules }).code, 0);
+  const other = preReceive({ lines: [`${base} ${child} refs/heads/release/2.0`], rules });
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /Branch 'release\/2\.0' is protected: only Maintainers may push to it/);
+  const frozen = preReceive({ lines: [`${base} ${child} refs/heads/frozen`], rules });
+  assert.match(frozen.stderr, /only No one may push/);
 });
 
 test('a Maintainer can push to a protected branch, also create it', () => {
@@ -126,6 +143,7 @@ test('installHooks writes executable hooks and is idempotent', async () => {
   assert.equal(await readFile(join(hooks, 'pre-receive'), 'utf8'), HOOK_SCRIPTS['pre-receive']);
 });
 
-test('protectedPatternsEnv: one per line, other glob characters widened to *', () => {
-  assert.equal(protectedPatternsEnv(['main', 'rel?ase', 'x[ab]', 'bad\nline']), 'main\nrel*ase\nx*ab*');
+test('protectedBranchesEnv: one rule per line, other glob characters widened to *', () => {
+  const rule = (pattern: string, pushAllowed = false) => ({ pattern, pushAllowed, who: 'Maintainers' });
+  assert.equal(protectedBranchesEnv([rule('main', true), rule('rel?ase'), rule('x[ab]'), rule('bad\nline')]), '1 main Maintainers\n0 rel*ase Maintainers\n0 x*ab* Maintainers');
 });

@@ -4,9 +4,9 @@
  * always the current version, also for repositories created before them, and pushes
  * that do not come through Kubegate's HTTP endpoint run none of them.
  *
- * - `pre-receive` enforces GitLab's protected-branch defaults. The server decides who
- *   may push to protected branches and passes that in environment variables; the hook
- *   applies it to each ref and prints the reason, which git shows the user as `remote:`.
+ * - `pre-receive` enforces protected branches. The server decides, rule by rule, whether
+ *   the pusher may push and passes that in an environment variable; the hook applies it
+ *   to each ref and prints the reason, which git shows the user as `remote:`.
  * - `post-receive` hands the refs that were actually updated back to the server, which
  *   publishes push events from them.
  */
@@ -18,10 +18,12 @@ import { randomUUID } from 'node:crypto';
 export const HOOK_ENV = {
   /** `1` when the push came through Kubegate and the checks apply. */
   enabled: 'KUBEGATE_HOOKS',
-  /** Protected branch patterns, one per line (`*` matches any run of characters). */
+  /**
+   * The protected-branch rules as they apply to the pusher, one per line:
+   * `<1 if this rule lets the pusher push, else 0> <pattern> <who may push>` (see
+   * `protectedBranchesEnv`). `*` in a pattern matches any run of characters.
+   */
   protectedBranches: 'KUBEGATE_PROTECTED_BRANCHES',
-  /** `1` when the pusher may push to protected branches (Maintainer and up). */
-  pushProtected: 'KUBEGATE_PUSH_PROTECTED',
   /** A file the post-receive hook appends `<old> <new> <ref>` lines to. */
   pushLog: 'KUBEGATE_PUSH_LOG',
 } as const;
@@ -33,24 +35,32 @@ export const PROTECTED_DELETE_DENIED = 'Kubegate: You can only delete protected 
 // POSIX sh, so it runs wherever git does. Patterns are matched with `case`, whose `*`
 // matches any run of characters (slashes included): the same rule as the server's.
 // Pattern characters other than `*` cannot occur (branch-pattern validation refuses
-// them, and `protectedPatternsEnv` widens any that slip through to `*`).
+// them, and `protectedBranchesEnv` widens any that slip through to `*`). When several
+// rules match a branch, the pusher may push if any of them allows it (GitLab's "most
+// permissive rule" behaviour).
 const PRE_RECEIVE = `#!/bin/sh
 # Installed by Kubegate; do not edit (rewritten on every start).
 [ "\${${HOOK_ENV.enabled}:-}" = 1 ] || exit 0
 
-kubegate_protected() {
-  kg_ifs=$IFS
-  IFS='
-'
-  set -f
-  for kg_pattern in $${HOOK_ENV.protectedBranches}; do
-    case "$1" in
-      $kg_pattern) IFS=$kg_ifs; set +f; return 0 ;;
-    esac
-  done
-  IFS=$kg_ifs
-  set +f
-  return 1
+# Prints "<1 if the pusher may push, else 0> <who may push>" for a protected branch,
+# nothing for an unprotected one.
+kubegate_rule() {
+  printf '%s\n' "\${${HOOK_ENV.protectedBranches}:-}" | {
+    kg_matched=0
+    kg_push=0
+    kg_who=
+    while read -r kg_allowed kg_pattern kg_rule_who; do
+      [ -n "$kg_pattern" ] || continue
+      case "$1" in
+        $kg_pattern)
+          kg_matched=1
+          [ "$kg_allowed" = 1 ] && kg_push=1
+          kg_who=$kg_rule_who
+          ;;
+      esac
+    done
+    [ "$kg_matched" = 1 ] && printf '%s %s\n' "$kg_push" "$kg_who"
+  }
 }
 
 status=0
@@ -59,24 +69,25 @@ while read -r old new ref; do
     refs/heads/*) branch=\${ref#refs/heads/} ;;
     *) continue ;;
   esac
-  kubegate_protected "$branch" || continue
+  rule=$(kubegate_rule "$branch")
+  [ -n "$rule" ] || continue
   case "$new" in
     *[!0]*) ;;
     *)
-      printf '%s\\n' "${PROTECTED_DELETE_DENIED} Branch '$branch' is protected." >&2
+      printf '%s\n' "${PROTECTED_DELETE_DENIED} Branch '$branch' is protected." >&2
       status=1
       continue
       ;;
   esac
-  if [ "\${${HOOK_ENV.pushProtected}:-0}" != 1 ]; then
-    printf '%s\\n' "${PROTECTED_PUSH_DENIED} Branch '$branch' is protected: pushing to it needs the Maintainer role. Push to another branch instead." >&2
+  if [ "\${rule%% *}" != 1 ]; then
+    printf '%s\n' "${PROTECTED_PUSH_DENIED} Branch '$branch' is protected: only \${rule#* } may push to it. Push to another branch instead." >&2
     status=1
     continue
   fi
   case "$old" in
     *[!0]*)
       if ! git merge-base --is-ancestor "$old" "$new" 2>/dev/null; then
-        printf '%s\\n' "${PROTECTED_FORCE_PUSH_DENIED} Branch '$branch' is protected: merge or rebase onto it instead of rewriting it." >&2
+        printf '%s\n' "${PROTECTED_FORCE_PUSH_DENIED} Branch '$branch' is protected: merge or rebase onto it instead of rewriting it." >&2
         status=1
       fi
       ;;
@@ -93,19 +104,22 @@ cat >> "$${HOOK_ENV.pushLog}"
 
 export const HOOK_SCRIPTS: Readonly<Record<string, string>> = { 'pre-receive': PRE_RECEIVE, 'post-receive': POST_RECEIVE };
 
+const HOOK_MODE = 0o700;
+
 /**
  * Writes the hooks into `dir` (created if needed). Each file is replaced atomically, so
  * a push running meanwhile sees the old hook or the new one, never half of one.
  */
 export async function installHooks(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   for (const [name, script] of Object.entries(HOOK_SCRIPTS)) {
     const target = join(dir, name);
     const current = await readFile(target, 'utf8').catch(() => null);
     if (current === script) continue;
     const temp = join(dir, `.${name}.${randomUUID()}`);
-    await writeFile(temp, script, { mode: 0o755 });
-    await chmod(temp, 0o755);
+    // Only the server's user runs them: executable, private like everything in the data dir.
+    await writeFile(temp, script, { mode: HOOK_MODE });
+    await chmod(temp, HOOK_MODE);
     await rename(temp, target).catch(async (err: unknown) => {
       await rm(temp, { force: true });
       throw err;
@@ -113,14 +127,23 @@ export async function installHooks(dir: string): Promise<void> {
   }
 }
 
+/** One protected-branch rule as it applies to the pusher. */
+export interface HookRule {
+  pattern: string;
+  /** Whether this rule lets the pusher push. */
+  pushAllowed: boolean;
+  /** Who the rule lets push, in words (`Maintainers`, `No one`…). */
+  who: string;
+}
+
 /**
- * The protected-branch patterns as the hook reads them: one per line. Any glob
- * character other than `*` is widened to `*`, so a pattern can only protect more.
+ * The rules as the hook reads them: `<0|1> <pattern> <who>` per line. Any glob character
+ * other than `*` is widened to `*`, so a pattern can only protect more.
  */
-export function protectedPatternsEnv(patterns: readonly string[]): string {
-  return patterns
-    .filter((p) => !/[\r\n]/.test(p))
-    .map((p) => p.replace(/[?[\]\\]/g, '*'))
+export function protectedBranchesEnv(rules: readonly HookRule[]): string {
+  return rules
+    .filter((r) => !/[\s]/.test(r.pattern) && r.pattern.length > 0)
+    .map((r) => `${r.pushAllowed ? 1 : 0} ${r.pattern.replace(/[?[\]\\]/g, '*')} ${r.who.replace(/[\r\n]/g, ' ')}`)
     .join('\n');
 }
 

@@ -34,13 +34,18 @@ export class RepositoryStore implements RepositoryLifecycle {
   }
 
   async create(projectId: number, defaultBranch: string): Promise<void> {
-    await mkdir(this.root, { recursive: true });
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
     await this.ensureHooks();
     const dir = this.path(projectId);
     // A leftover from a crash between `git init` and the database commit is replaced.
     await rm(dir, { recursive: true, force: true });
-    await run('git', ['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, dir]);
+    // `--shared=0600` (core.sharedRepository): git makes every file it writes in the
+    // repository 0600 and every directory 0700, whatever the umask of the process pushing.
+    await run('git', ['init', '--bare', '--quiet', '--shared=0600', `--initial-branch=${defaultBranch}`, dir]);
     await run('git', ['-C', dir, 'config', 'http.receivepack', 'true']);
+    // `--shared` also turns on receive.denyNonFastforwards; force pushes are for the
+    // protected-branch rules to refuse (pre-receive hook), not for every branch.
+    await run('git', ['-C', dir, 'config', 'receive.denyNonFastforwards', 'false']);
   }
 
   async remove(projectId: number): Promise<void> {

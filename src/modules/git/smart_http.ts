@@ -24,7 +24,8 @@ import type { RepositoryStore } from './repos.js';
 import { decideGitAccess, gitToken } from './auth.js';
 import { runHttpBackend } from './backend.js';
 import { configEnv } from './git.js';
-import { HOOK_ENV, parsePushLog, protectedPatternsEnv, type RefUpdate } from './hooks.js';
+import { HOOK_ENV, parsePushLog, protectedBranchesEnv, type RefUpdate } from './hooks.js';
+import { accessLevelDescription, branchPermissions, passesAccessLevel } from '../projects/protected_branches.js';
 import { isRouteError, matchGitRoute, type GitRoute } from './route.js';
 import { BASIC_REALM } from './defaults.js';
 
@@ -91,7 +92,7 @@ async function serveGit(deps: GitHttpDeps, route: GitRoute, req: IncomingMessage
   const compressed = body !== null && body !== req;
   const pushing = route.service === 'receive-pack' && route.kind === 'rpc';
   const pushLog = pushing ? join(tmpdir(), `kubegate-push-${randomUUID()}`) : undefined;
-  const env = await backendEnv(deps, repo, route, level, pushLog);
+  const env = await backendEnv(deps, repo, route, actor.user, level, pushLog);
   try {
     const result = await runHttpBackend(
       {
@@ -122,7 +123,7 @@ async function serveGit(deps: GitHttpDeps, route: GitRoute, req: IncomingMessage
     }
     if (pushLog) {
       const updates = await takePushLog(pushLog);
-      const pushed = await adoptDefaultBranch(deps, repo, updates);
+      const pushed = await adoptDefaultBranch(deps, repo, actor.user, level, updates);
       publishPushes(deps, pushed, actor.user, updates);
       const lines = result.sideBand && deps.pushFeedback ? await deps.pushFeedback(pushed, updates).catch((err: unknown) => {
         deps.logger.error({ err, project: repo.full_path }, 'push feedback failed');
@@ -142,7 +143,7 @@ async function serveGit(deps: GitHttpDeps, route: GitRoute, req: IncomingMessage
 }
 
 /** Per-request git configuration and the hook variables for a push. */
-async function backendEnv(deps: GitHttpDeps, project: Project, route: GitRoute, level: number, pushLog: string | undefined): Promise<Record<string, string>> {
+async function backendEnv(deps: GitHttpDeps, project: Project, route: GitRoute, user: User | null, level: number, pushLog: string | undefined): Promise<Record<string, string>> {
   const receive = route.service === 'receive-pack';
   if (receive) await deps.repositories.ensureHooks();
   const env: Record<string, string> = configEnv([
@@ -153,10 +154,12 @@ async function backendEnv(deps: GitHttpDeps, project: Project, route: GitRoute, 
     ['core.hooksPath', deps.repositories.hooksDir],
   ]);
   if (receive) {
-    const patterns = (await deps.projects.protectedBranches(project.id)).map((b) => b.name);
+    const admin = user?.admin === 1;
+    const rules = await deps.projects.protectedBranches(project.id);
     env[HOOK_ENV.enabled] = '1';
-    env[HOOK_ENV.protectedBranches] = protectedPatternsEnv(patterns);
-    env[HOOK_ENV.pushProtected] = level >= ACCESS.maintainer ? '1' : '0';
+    env[HOOK_ENV.protectedBranches] = protectedBranchesEnv(
+      rules.map((r) => ({ pattern: r.name, pushAllowed: passesAccessLevel(r.push_access_level, level, admin), who: accessLevelDescription(r.push_access_level) })),
+    );
     if (pushLog) env[HOOK_ENV.pushLog] = pushLog;
   }
   return env;
@@ -196,10 +199,15 @@ async function takePushLog(path: string): Promise<RefUpdate[]> {
  * default branch (GitLab does the same): a user who pushes `master` to a project created
  * with `main` gets their agent configuration read from `master`, not from nowhere.
  */
-async function adoptDefaultBranch(deps: GitHttpDeps, project: Project, updates: RefUpdate[]): Promise<Project> {
+async function adoptDefaultBranch(deps: GitHttpDeps, project: Project, user: User | null, level: number, updates: RefUpdate[]): Promise<Project> {
   const created = updates.find((u) => u.ref.startsWith('refs/heads/') && /^0+$/.test(u.before) && !/^0+$/.test(u.after));
   if (!created) return project;
   if ((await deps.repositories.resolveRef(project.id, `refs/heads/${project.default_branch}`)) !== null) return project;
+  // Only someone who may push to the default branch may choose what it holds: a Developer
+  // pushing another branch first must not make their branch the (agent configuration's)
+  // default branch.
+  const rules = await deps.projects.protectedBranches(project.id);
+  if (!branchPermissions(rules, project.default_branch, level, user?.admin === 1).push) return project;
   const branch = created.ref.slice('refs/heads/'.length);
   await deps.repositories.setHead(project.id, branch);
   deps.logger.info({ project: project.full_path, from: project.default_branch, to: branch }, 'default branch set to the first pushed branch');

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Namespace } from '../../store/schema.js';
-import { intLike, parse } from '../../lib/validate.js';
+import { freeText, idLike, intLike, parse } from '../../lib/validate.js';
 import { unauthorized } from '../../lib/errors.js';
 import { paginate } from '../../lib/http.js';
 import type { GroupService } from './server.js';
@@ -12,12 +12,12 @@ import { VISIBILITIES } from './visibility.js';
 const newGroup = z.object({
   name: z.string(),
   path: z.string(),
-  parent_id: intLike.nullable().optional(),
+  parent_id: idLike.nullable().optional(),
   visibility: z.enum(VISIBILITIES as ['private', 'internal', 'public']).optional(),
-  description: z.string().max(2000, 'is too long (maximum is 2000 characters)').optional(),
+  description: freeText(2000).optional(),
 });
 
-export const newMember = z.object({ user_id: intLike, access_level: intLike });
+export const newMember = z.object({ user_id: idLike, access_level: intLike });
 
 /** `fullName`: the names of the group's ancestors and its own, root first, joined by ` / ` (GroupService#fullNames). */
 export function groupJson(group: Namespace, fullName: string, externalUrl: string) {

@@ -2,20 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { PersonalAccessToken, User } from '../../store/schema.js';
 import { forbidden, unauthorized } from '../../lib/errors.js';
-import { booleanLike, intLike, parse } from '../../lib/validate.js';
+import { booleanLike, intLike, nameText, parse } from '../../lib/validate.js';
 import { paginate } from '../../lib/http.js';
 import type { Actor, IdentityService } from './server.js';
 import { PAT_SCOPES } from './access.js';
 
 const newUser = z.object({
   username: z.string(),
-  name: z.string().min(1, 'is missing').max(255, 'is too long (maximum is 255 characters)'),
+  name: nameText(255),
   email: z.string().email('is not a valid email address').optional(),
   admin: booleanLike.optional(),
 });
 
 const newToken = z.object({
-  name: z.string().min(1, 'is missing').max(255, 'is too long (maximum is 255 characters)'),
+  name: nameText(255),
   scopes: z.array(z.enum(PAT_SCOPES)).min(1, `must list at least one of ${PAT_SCOPES.join(', ')}`),
   expires_at: z.iso.date('must be a date like 2027-01-31').optional(),
 });

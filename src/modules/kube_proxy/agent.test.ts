@@ -24,7 +24,7 @@ interface Seen {
 
 type ApiHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-async function startFixture(api: ApiHandler, kubeOverride?: Partial<KubeConnection>) {
+async function startFixture(api: ApiHandler, kubeOverride?: Partial<KubeConnection>, options: Parameters<typeof createKubeProxyHandler>[2] = {}) {
   const seen: Seen[] = [];
   const apiServer = http.createServer((req, res) => {
     const entry: Seen = { method: req.method!, url: req.url!, headers: req.headers, body: '', closedEarly: false };
@@ -43,7 +43,7 @@ async function startFixture(api: ApiHandler, kubeOverride?: Partial<KubeConnecti
     source: 'test',
     ...kubeOverride,
   };
-  const handler = createKubeProxyHandler(kube, pino({ level: 'silent' }));
+  const handler = createKubeProxyHandler(kube, pino({ level: 'silent' }), options);
   const h2 = http2.createServer(handler);
   h2.listen(0, '127.0.0.1');
   await once(h2, 'listening');
@@ -197,4 +197,49 @@ test('each request acts as its own identity, also when identities alternate', as
     assert.equal((await answer(request(session, { ':method': 'GET', ':path': '/api/v1/pods', [IDENTITY_HEADER]: 'bm90IGpzb24' }))).status, 403);
   }
   assert.equal(seen.length, 4);
+});
+
+test('long-lived requests past --max-long-streams get a prompt 429 naming the limit; short requests still pass (HTTP/1.1 API server)', async () => {
+  const { seen, session } = await startFixture(
+    (req, res) => {
+      if (req.url!.includes('watch=true')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"type":"ADDED"}\n');
+        return; // a watch: open until the caller leaves
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"kind":"ConfigMapList"}');
+    },
+    undefined,
+    { maxLongStreams: 2, podName: 'pod-x' },
+  );
+  const watch = () => request(session, { ':method': 'GET', ':path': '/api/v1/configmaps?watch=true', [IDENTITY_HEADER]: AS_AGENT });
+  const first = watch();
+  const second = watch();
+  await Promise.all([once(first, 'response'), once(second, 'response')]);
+  const refused = await answer(watch());
+  assert.equal(refused.status, 429);
+  const status = JSON.parse(refused.body) as { kind: string; reason: string; message: string };
+  assert.equal(status.kind, 'Status');
+  assert.equal(status.reason, 'TooManyRequests');
+  assert.equal(status.message, 'kubegate agent: pod pod-x has 2 long-lived requests open (watch, logs -f, exec, attach, port-forward), its limit (--max-long-streams); close some, or run more agent replicas');
+  const logsFollow = await answer(request(session, { ':method': 'GET', ':path': '/api/v1/namespaces/a/pods/p/log?follow=true', [IDENTITY_HEADER]: AS_AGENT }));
+  assert.equal(logsFollow.status, 429, 'logs -f counts as long-lived too');
+  const short = await answer(request(session, { ':method': 'GET', ':path': '/api/v1/configmaps', [IDENTITY_HEADER]: AS_AGENT }));
+  assert.equal(short.status, 200);
+  // A closed watch frees its slot (once the agent has seen the reset).
+  first.close(http2.constants.NGHTTP2_CANCEL);
+  let third: http2.ClientHttp2Stream;
+  for (;;) {
+    third = watch();
+    const [headers] = (await once(third, 'response')) as [http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader];
+    if (headers[':status'] === 200) break;
+    assert.equal(headers[':status'], 429);
+    third.close(http2.constants.NGHTTP2_CANCEL);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  second.close(http2.constants.NGHTTP2_CANCEL);
+  third.close(http2.constants.NGHTTP2_CANCEL);
+  assert.equal(seen.filter((r) => r.url.includes('watch=true')).length, 3, 'refused requests never reached the API');
+  assert.equal(seen.filter((r) => r.url.includes('follow=true')).length, 0);
 });

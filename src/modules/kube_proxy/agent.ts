@@ -12,12 +12,17 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { acceptUpgrade, forwardedHeaders, requestedUpgrade, type TunnelHandler } from '../tunnel/agent.js';
 import type { KubeConnection } from '../../agent/kube_connection.js';
-import { IDENTITY_HEADER, decodeIdentity, impersonationHeaders } from './shared.js';
+import { IDENTITY_HEADER, decodeIdentity, impersonationHeaders, isLongStream } from './shared.js';
+import { Http2UnsupportedError, KubeH2Client } from './agent_h2.js';
+import { relayOverHttp2 } from './agent_h2_relay.js';
+import { DEFAULT_MAX_LONG_STREAMS, Gauge, MAX_H2_SESSIONS, MAX_QUEUED_SHORT_REQUESTS, SHORT_POOL_CONNECTIONS, refuseAtLimit, type AgentProxyLimits } from './agent_limits.js';
 
 /** Headers the agent never forwards as received: credentials are its own. */
 const DROPPED = new Set(['authorization', 'cookie', 'proxy-authorization', 'host', IDENTITY_HEADER]);
 
-export function createKubeProxyHandler(kube: KubeConnection, logger: Logger): TunnelHandler {
+export function createKubeProxyHandler(kube: KubeConnection, logger: Logger, options: KubeProxyOptions = {}): TunnelHandler {
+  const limits = { maxLongStreams: options.maxLongStreams ?? DEFAULT_MAX_LONG_STREAMS };
+  const podName = (): string => options.podName ?? 'this agent pod';
   const target = new URL(kube.server);
   const isTls = target.protocol === 'https:';
   const basePath = target.pathname.replace(/\/$/, '');
@@ -26,17 +31,27 @@ export function createKubeProxyHandler(kube: KubeConnection, logger: Logger): Tu
     ...(kube.clientCert ? { cert: kube.clientCert.toString(), key: kube.clientKey?.toString() } : {}),
     rejectUnauthorized: !kube.insecureSkipTlsVerify,
   };
-  // Ordinary requests go through an undici pool: about half the CPU per request of
-  // `https.request` with a keep-alive agent. No timeouts of its own: a watch or `logs -f`
-  // may stay quiet for hours, and the server bounds the wait for response headers.
+  // Short requests go through an undici pool: about half the CPU per request of
+  // `https.request` with a keep-alive agent. No timeouts of its own: the server bounds the
+  // wait for response headers. Long-lived ones never use it (see agent_limits.ts).
   const pool = new Pool(target.origin, {
-    connections: 256,
+    connections: SHORT_POOL_CONNECTIONS,
     pipelining: 1,
     headersTimeout: 0,
     bodyTimeout: 0,
     ...(isTls ? { connect: tlsOptions } : {}),
   });
   const log = logger.child({ module: 'kube_proxy' });
+  const longStreams = new Gauge(limits.maxLongStreams);
+  const shortRequests = new Gauge(SHORT_POOL_CONNECTIONS + MAX_QUEUED_SHORT_REQUESTS);
+  // Watches and `logs -f`: multiplexed over HTTP/2. An API server without HTTP/2 (or a
+  // plain http:// one) gets them on a pool of their own instead, a connection each.
+  const h2 = new KubeH2Client({ origin: target.origin, tls: tlsOptions, maxSessions: MAX_H2_SESSIONS });
+  let streamPool: Pool | undefined;
+  const longStreamPool = (): Pool => {
+    streamPool ??= new Pool(target.origin, { connections: limits.maxLongStreams, pipelining: 1, headersTimeout: 0, bodyTimeout: 0, ...(isTls ? { connect: tlsOptions } : {}) });
+    return streamPool;
+  };
 
   return function forwardToKubeApi(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) {
     let headers;
@@ -51,11 +66,49 @@ export function createKubeProxyHandler(kube: KubeConnection, logger: Logger): Tu
     }
     const path = `${basePath}${req.url}`;
     const upgrade = requestedUpgrade(req);
-    if (upgrade) forwardUpgrade(req, res, { ...headers, host: target.host }, path);
-    else forwardRequest(req, res, { ...headers, host: target.host }, path);
+    if (upgrade || isLongStream(req.url)) {
+      const release = longStreams.tryTake();
+      if (!release) {
+        refuseAtLimit(
+          res,
+          429,
+          `pod ${podName()} has ${longStreams.limit} long-lived requests open (watch, logs -f, exec, attach, port-forward), its limit (--max-long-streams); close some, or run more agent replicas`,
+        );
+        return;
+      }
+      res.stream.once('close', release);
+      if (upgrade) forwardUpgrade(req, res, { ...headers, host: target.host }, path);
+      else forwardLongStream(req, res, { ...headers, host: target.host }, path);
+      return;
+    }
+    const release = shortRequests.tryTake();
+    if (!release) {
+      refuseAtLimit(res, 503, `pod ${podName()} has ${SHORT_POOL_CONNECTIONS} requests to the Kubernetes API in flight and ${MAX_QUEUED_SHORT_REQUESTS} more waiting, its limit; retry in a moment, or run more agent replicas`);
+      return;
+    }
+    res.stream.once('close', release);
+    forwardRequest(pool, req, res, { ...headers, host: target.host }, path);
   };
 
-  function forwardRequest(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, headers: http.OutgoingHttpHeaders, path: string): void {
+  /** A watch or `logs -f`: over HTTP/2 when the API server speaks it, else on the stream pool. */
+  function forwardLongStream(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, headers: http.OutgoingHttpHeaders, path: string): void {
+    if (h2.unsupported) {
+      forwardRequest(longStreamPool(), req, res, headers, path);
+      return;
+    }
+    relayOverHttp2(h2, req, res, headers, { authority: target.host, path }, log).catch(function http2Failed(err: unknown) {
+      if (err instanceof Http2UnsupportedError) {
+        log.info({ kubernetes: kube.server, reason: err.message }, 'the Kubernetes API does not speak HTTP/2: watches and followed logs get a connection each');
+      } else {
+        // Nothing reached the caller yet (the stream failed before an answer): a watch or
+        // a log read is safe to send again, on a connection of its own.
+        log.warn({ err: (err as Error).message, path: req.url }, 'an HTTP/2 stream to the Kubernetes API failed before an answer; sending the request over HTTP/1.1');
+      }
+      if (!res.stream.destroyed && !res.stream.closed && !res.headersSent) forwardRequest(longStreamPool(), req, res, headers, path);
+    });
+  }
+
+  function forwardRequest(pool: Pool, req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, headers: http.OutgoingHttpHeaders, path: string): void {
     const stream = res.stream;
     // Hop-by-hop headers undici refuses (it sets its own framing); `Expect` it cannot do.
     for (const name of ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect']) delete headers[name];
@@ -245,6 +298,11 @@ class AnswerRelay {
 }
 
 const http2Constants = { NGHTTP2_INTERNAL_ERROR: 2 };
+
+export interface KubeProxyOptions extends Partial<AgentProxyLimits> {
+  /** This pod's name, for messages that say which pod reached a limit. */
+  podName?: string;
+}
 
 /** Bodies up to this size (with a Content-Length) are sent in one piece. */
 const SMALL_BODY_BYTES = 64 * 1024;

@@ -16,8 +16,11 @@ import { sendStatus, sendStatusOnSocket } from './status.js';
 import { endBrokenStream } from './broken_stream.js';
 import { forwardHeaders, impersonationAttempt, responseHeaders } from './headers.js';
 import { NOBODY, auditEvent, subjectOf, type AuditSubject } from './audit_event.js';
+import { refuseNonApiPath } from './api_paths.js';
+import { isLongStream } from './shared.js';
 
 export const PROXY_PREFIX = '/-/kubernetes-agent/k8s-proxy';
+
 /** How long the agent may take to start answering (not to finish: watches run for hours). */
 export const RESPONSE_HEADERS_TIMEOUT_MS = 60_000;
 
@@ -28,6 +31,8 @@ export interface KubeProxyDeps {
   logger: Logger;
   /** Default `RESPONSE_HEADERS_TIMEOUT_MS`; tests shrink it. */
   responseHeadersTimeoutMs?: number;
+  /** Counts an upgraded stream (exec, port-forward) as in flight until it closes (the server's drain). */
+  trackInFlight?: (closed: { once(event: 'close', listener: () => void): unknown }) => void;
 }
 
 export interface KubeProxy {
@@ -38,6 +43,14 @@ export interface KubeProxy {
    * Returns how many were cut.
    */
   closeJob(jobId: number): number;
+  /**
+   * Ends every open watch and `logs -f` cleanly (the server is draining: they would never
+   * finish on their own; kubectl sees the stream end, client-go watches again elsewhere).
+   * Returns how many were ended.
+   */
+  endStreams(): number;
+  /** Cuts every open request and stream (the drain deadline passed). Returns how many. */
+  closeAll(): number;
 }
 
 export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
@@ -45,6 +58,8 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
   const headersTimeoutMs = deps.responseHeadersTimeoutMs ?? RESPONSE_HEADERS_TIMEOUT_MS;
   /** Open requests and streams per job, so a finished job's `logs -f` or exec ends too. */
   const openByJob = new Map<number, Set<() => void>>();
+  /** Open watches and `logs -f`, each with the way to end it cleanly (at shutdown). */
+  const openStreams = new Set<() => void>();
 
   function track(jobId: number, cut: () => void, closed: { once(event: 'close', fn: () => void): unknown }): void {
     let set = openByJob.get(jobId);
@@ -67,6 +82,13 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
    * the caller, no or bad credentials, a job that may not use the agent.
    */
   async function admit(req: IncomingMessage, path: string, started: number): Promise<Authorized | { code: number; message: string }> {
+    // Before authentication, so that nothing about the caller matters: such a path is
+    // never forwarded, whoever asks.
+    const notApi = refuseNonApiPath(path);
+    if (notApi) {
+      deps.audit.record(auditEvent(NOBODY, req.method ?? 'GET', path, { status: 404, started, bytesIn: 0, bytesOut: 0, error: notApi }));
+      return { code: 404, message: notApi };
+    }
     const attempt = impersonationAttempt(req);
     let refusal: { code: number; message: string };
     let subject: AuditSubject = NOBODY;
@@ -138,6 +160,19 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       // Ended by us: a body cut by a lost connection still "ends" (http2 closes its
       // streams), and the caller must not take that for the whole answer.
       answer.body.pipe(res, { end: false });
+      // A drain ends watches and `logs -f` on purpose and cleanly (client-go watches again
+      // elsewhere): that is not a broken stream to report.
+      let endedByDrain = false;
+      if (isLongStream(path)) {
+        const end = function endStreamCleanly(): void {
+          endedByDrain = true;
+          answer.body.unpipe(res);
+          controller.cancel();
+          res.end();
+        };
+        openStreams.add(end);
+        res.once('close', () => openStreams.delete(end));
+      }
       // Ends in one of three ways: the body's end reached the caller, the caller left,
       // or the body broke (an error, a reset, a close before its end: the agent or its
       // connection went away). Only the last one needs saying.
@@ -154,7 +189,7 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
         });
       });
       let error: string | undefined;
-      if (broken && !res.destroyed) {
+      if (broken && !endedByDrain && !res.destroyed) {
         const lost = (await answer.connectionLost?.()) ?? null;
         const { agent, configProject } = auth.grant;
         error = lost
@@ -263,10 +298,21 @@ export function createKubeProxy(deps: KubeProxyDeps): KubeProxy {
       for (const cut of cuts) cut();
       return cuts.length;
     },
+    endStreams() {
+      const ends = [...openStreams];
+      for (const end of ends) end();
+      return ends.length;
+    },
+    closeAll() {
+      const cuts = [...openByJob.values()].flatMap((set) => [...set]);
+      for (const cut of cuts) cut();
+      return cuts.length;
+    },
     handleUpgrade(req, socket, head) {
       const path = upstreamPath(req.url ?? '');
       if (path === null) return false;
       socket.on('error', () => undefined);
+      deps.trackInFlight?.(socket);
       proxyUpgrade(req, socket, head, path).catch((err: unknown) => {
         log.error({ err }, 'k8s proxy upgrade crashed');
         socket.destroy();

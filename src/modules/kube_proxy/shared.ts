@@ -53,3 +53,15 @@ export function escapeExtraKey(key: string): string {
   }
   return out;
 }
+
+/**
+ * Watches and followed logs: answers that last as long as the caller wants (`?watch=true`,
+ * `/watch/…` paths, `?follow=true`). Both sides treat them apart from short requests.
+ */
+export function isLongStream(path: string): boolean {
+  const [pathOnly = '', query = ''] = path.split('?', 2);
+  if (pathOnly.includes('/watch/')) return true;
+  if (query === '') return false;
+  const params = new URLSearchParams(query);
+  return ['watch', 'follow'].some((name) => ['true', '1'].includes(params.get(name) ?? ''));
+}

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Environment, Project, ProtectedBranch } from '../../store/schema.js';
-import { intLike, parse } from '../../lib/validate.js';
+import { booleanLike, freeText, idLike, intLike, parse } from '../../lib/validate.js';
 import { paginate } from '../../lib/http.js';
 import { badRequest, notFound, unauthorized } from '../../lib/errors.js';
 import { nameWithNamespace, type NamespaceWithName, type ProjectService } from './server.js';
@@ -12,14 +12,15 @@ import { ACCESS } from '../identity/access.js';
 import { VISIBILITIES } from '../groups/visibility.js';
 import { memberJson, newMember } from '../groups/api.js';
 import { TIERS } from './environments.js';
+import { accessLevelDescription } from './protected_branches.js';
 
 const newProject = z.object({
   name: z.string().optional(),
   path: z.string().optional(),
-  namespace_id: intLike.optional(),
+  namespace_id: idLike.optional(),
   default_branch: z.string().optional(),
   visibility: z.enum(VISIBILITIES as ['private', 'internal', 'public']).optional(),
-  description: z.string().max(2000, 'is too long (maximum is 2000 characters)').optional(),
+  description: freeText(2000).optional(),
 });
 
 const newEnvironment = z.object({
@@ -46,10 +47,26 @@ export function projectJson(project: Project, { namespace, fullName }: Namespace
   };
 }
 
+/** GitLab's shape: one role entry per list (Kubegate has no per-user or per-group entries). */
 export function protectedBranchJson(b: ProtectedBranch) {
-  const maintainers = [{ access_level: ACCESS.maintainer, access_level_description: 'Maintainers' }];
-  return { id: b.id, name: b.name, push_access_levels: maintainers, merge_access_levels: maintainers, allow_force_push: false };
+  const entry = (level: number) => [{ id: b.id, access_level: level, access_level_description: accessLevelDescription(level), user_id: null, group_id: null, deploy_key_id: null }];
+  return {
+    id: b.id,
+    name: b.name,
+    push_access_levels: entry(b.push_access_level),
+    merge_access_levels: entry(b.merge_access_level),
+    unprotect_access_levels: entry(ACCESS.maintainer),
+    allow_force_push: false,
+    code_owner_approval_required: false,
+  };
 }
+
+const newProtectedBranch = z.object({
+  name: z.string(),
+  push_access_level: intLike.optional(),
+  merge_access_level: intLike.optional(),
+  allow_force_push: booleanLike.optional(),
+});
 
 export function environmentJson(e: Environment) {
   return { id: e.id, name: e.name, slug: e.slug, tier: e.tier, external_url: null, state: 'available', created_at: e.created_at };
@@ -117,14 +134,22 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ProjectRouteDe
   app.post<WithId>('/api/v4/projects/:id/protected_branches', async function protectBranch(request, reply) {
     if (!request.actor.user) throw unauthorized();
     const project = await projects.findVisible(request.actor, request.params.id);
-    const { name } = parse(z.object({ name: z.string() }), request.body);
-    return reply.status(201).send(protectedBranchJson(await projects.protectBranch(request.actor, project, name)));
+    const body = parse(newProtectedBranch, request.body);
+    // Nobody force-pushes to a protected branch through Kubegate; saying yes must not look accepted.
+    if (body.allow_force_push === true) throw badRequest('allow_force_push: Kubegate never allows force pushes to protected branches; unprotect the branch to rewrite it');
+    return reply.status(201).send(protectedBranchJson(await projects.protectBranch(request.actor, project, body)));
   });
 
   app.get<WithId>('/api/v4/projects/:id/protected_branches', async function listProtectedBranches(request, reply) {
     const project = await projects.findVisible(request.actor, request.params.id);
     await projects.requireAccess(request.actor, project, ACCESS.reporter, 'list protected branches');
     return paginate(reply, request.query, await projects.protectedBranches(project.id)).map(protectedBranchJson);
+  });
+
+  app.get<{ Params: { id: string; name: string } }>('/api/v4/projects/:id/protected_branches/:name', async function getProtectedBranch(request) {
+    const project = await projects.findVisible(request.actor, request.params.id);
+    await projects.requireAccess(request.actor, project, ACCESS.reporter, 'read protected branches');
+    return protectedBranchJson(await projects.protectedBranch(project.id, request.params.name));
   });
 
   app.delete<{ Params: { id: string; name: string } }>('/api/v4/projects/:id/protected_branches/:name', async function unprotectBranch(request, reply) {

@@ -126,14 +126,17 @@ for (const engine of ENGINES) {
       await assert.rejects(projects.create({ user: null, scopes: new Set() }, { name: 'anon', namespace_id: group.id }), (err: unknown) => isKubegateError(err) && err.status === 401);
     });
 
-    it('protects branches by name and by wildcard pattern', async (t) => {
+    it('protects the default branch on creation, and branches by name and by wildcard pattern', async (t) => {
       if (fx.skipped(t)) return;
       await open();
       const project = await projects.create(admin, { name: 'protect', path: 'protect' });
-      await projects.protectBranch(admin, project, 'main');
-      await projects.protectBranch(admin, project, 'release/*');
-      await assert.rejects(projects.protectBranch(admin, project, 'main'), rejectsWith(409, /main/));
-      await assert.rejects(projects.protectBranch(admin, project, 'bad..name'), rejectsWith(400, /^name /));
+      // The default branch is protected from the start: Maintainers push and merge.
+      const initial = await projects.protectedBranches(project.id);
+      assert.deepEqual(initial.map((b) => [b.name, b.push_access_level, b.merge_access_level]), [['main', 40, 40]]);
+      await assert.rejects(projects.protectBranch(admin, project, { name: 'main' }), rejectsWith(409, /main/));
+      await projects.protectBranch(admin, project, { name: 'release/*', push_access_level: 30, merge_access_level: 40 });
+      await assert.rejects(projects.protectBranch(admin, project, { name: 'bad..name' }), rejectsWith(400, /^name /));
+      await assert.rejects(projects.protectBranch(admin, project, { name: 'x', push_access_level: 50 }), rejectsWith(400, /^push_access_level must be one of 0 \(No one\), 30/));
       assert.deepEqual((await projects.protectedBranches(project.id)).map((b) => b.name), ['main', 'release/*']);
       assert.equal(await projects.isRefProtected(project.id, 'refs/heads/main'), true);
       assert.equal(await projects.isRefProtected(project.id, 'main'), true);
@@ -142,9 +145,24 @@ for (const engine of ENGINES) {
       assert.equal(await projects.isRefProtected(project.id, 'pre-release/1'), false);
       const dev = await actorFor('dev-protect');
       await store.db.insertInto('members').values({ source_kind: 'project', source_id: project.id, user_id: dev.user!.id, access_level: ACCESS.developer, created_at: new Date().toISOString() }).execute();
-      await assert.rejects(projects.protectBranch(dev, project, 'dev'), rejectsWith(403, /Maintainer/));
+      await assert.rejects(projects.protectBranch(dev, project, { name: 'dev' }), rejectsWith(403, /Maintainer/));
+      // A Developer may push to release/* (Developers + Maintainers) but not to main.
+      assert.deepEqual(await projects.branchPermissions(dev.user, project, 'main').then((p) => [p.protected, p.push, p.merge]), [true, false, false]);
+      assert.deepEqual(await projects.branchPermissions(dev.user, project, 'release/1').then((p) => [p.protected, p.push, p.merge]), [true, true, false]);
+      assert.deepEqual(await projects.branchPermissions(dev.user, project, 'feature').then((p) => [p.protected, p.push, p.merge]), [false, true, true]);
       await projects.unprotectBranch(admin, project, 'main');
       assert.equal(await projects.isRefProtected(project.id, 'main'), false);
+    });
+
+    it('moves the default branch protection along when the default branch changes', async (t) => {
+      if (fx.skipped(t)) return;
+      await open();
+      const project = await projects.create(admin, { name: 'moving', path: 'moving' });
+      await projects.setDefaultBranch(project.id, 'master');
+      assert.deepEqual((await projects.protectedBranches(project.id)).map((b) => b.name), ['master']);
+      await projects.unprotectBranch(admin, project, 'master');
+      await projects.setDefaultBranch(project.id, 'trunk');
+      assert.deepEqual((await projects.protectedBranches(project.id)).map((b) => [b.name, b.push_access_level]), [['trunk', 40]]);
     });
 
     it('stores environments with slug and tier, once per name', async (t) => {

@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import { MAX_INT } from '../../lib/validate.js';
-import type { Database, Environment, EnvironmentTier, Namespace, Project, ProtectedBranch, Visibility } from '../../store/schema.js';
+import type { Database, Environment, EnvironmentTier, Namespace, Project, ProtectedBranch, User, Visibility } from '../../store/schema.js';
 import { isUniqueViolation, now, transaction } from '../../store/db.js';
 import { namespaceFullNames } from '../../store/full_names.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../lib/errors.js';
@@ -17,7 +17,7 @@ import { pathFromName, validateName, validatePath } from '../groups/paths.js';
 import { assertPathFree, claimRoute, findRoute, pathConflict } from '../groups/routes.js';
 import { VISIBILITY_RANK } from '../groups/visibility.js';
 import { environmentSlug, guessTier, validateEnvironmentName } from './environments.js';
-import { invalidBranchPattern, isProtected } from './protected_branches.js';
+import { BRANCH_ACCESS_LEVELS, PROTECTION_ACCESS, accessLevelDescription, branchPatternMatches, branchPermissions, invalidBranchPattern, isProtected, type BranchPermissions } from './protected_branches.js';
 
 /** What projects need from the Git side: a bare repository per project. */
 export interface RepositoryLifecycle {
@@ -81,6 +81,10 @@ export class ProjectService {
           .executeTakeFirstOrThrow()
           .catch(pathConflict(fullPath));
         await claimRoute(trx, fullPath, 'project', project.id);
+        // The default branch is protected from the start (Maintainers push and merge), as
+        // in GitLab: it holds the agent configuration, which decides who a CI job acts as
+        // in a cluster. Maintainers may change or remove the rule.
+        await trx.insertInto('protected_branches').values({ project_id: project.id, name: defaultBranch, created_at: now(), ...DEFAULT_BRANCH_PROTECTION }).execute();
         // GitLab makes a creator who only has Developer on the group a Maintainer of the
         // project they made, so they can manage it.
         if (makeMaintainer) {
@@ -166,8 +170,22 @@ export class ProjectService {
     return all.filter((row) => scope.canSeeProject(row));
   }
 
+  /**
+   * Makes `branch` the default branch. Its protection follows: an exact rule for the old
+   * default branch moves to the new one (keeping its levels), and a default branch no rule
+   * matches gets the default protection, so the agent configuration is never left open.
+   */
   async setDefaultBranch(projectId: number, branch: string): Promise<Project> {
-    return this.db.updateTable('projects').set({ default_branch: branch }).where('id', '=', projectId).returningAll().executeTakeFirstOrThrow();
+    return transaction(this.db, async (trx) => {
+      const old = await trx.selectFrom('projects').selectAll().where('id', '=', projectId).executeTakeFirstOrThrow();
+      const rules = await trx.selectFrom('protected_branches').selectAll().where('project_id', '=', projectId).execute();
+      if (!rules.some((r) => branchPatternMatches(r.name, branch))) {
+        const exactOld = rules.find((r) => r.name === old.default_branch);
+        if (exactOld) await trx.updateTable('protected_branches').set({ name: branch }).where('id', '=', exactOld.id).execute();
+        else await trx.insertInto('protected_branches').values({ project_id: projectId, name: branch, created_at: now(), ...DEFAULT_BRANCH_PROTECTION }).execute();
+      }
+      return trx.updateTable('projects').set({ default_branch: branch }).where('id', '=', projectId).returningAll().executeTakeFirstOrThrow();
+    });
   }
 
   /**
@@ -191,12 +209,19 @@ export class ProjectService {
 
   // ── protected branches ──────────────────────────────────────────────────────────
 
-  async protectBranch(actor: Actor, project: Project, name: string): Promise<ProtectedBranch> {
+  async protectBranch(actor: Actor, project: Project, input: NewProtectedBranch): Promise<ProtectedBranch> {
     await this.requireAccess(actor, project, ACCESS.maintainer, 'protect branches');
+    const { name } = input;
     const problem = invalidBranchPattern(name);
     if (problem) throw badRequest(`name ${problem}`);
+    const push = branchLevel(input.push_access_level, 'push_access_level');
+    const merge = branchLevel(input.merge_access_level, 'merge_access_level');
     try {
-      return await this.db.insertInto('protected_branches').values({ project_id: project.id, name, created_at: now() }).returningAll().executeTakeFirstOrThrow();
+      return await this.db
+        .insertInto('protected_branches')
+        .values({ project_id: project.id, name, created_at: now(), push_access_level: push, merge_access_level: merge })
+        .returningAll()
+        .executeTakeFirstOrThrow();
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`Protected branch '${name}' already exists`);
       throw err;
@@ -211,6 +236,20 @@ export class ProjectService {
 
   async protectedBranches(projectId: number): Promise<ProtectedBranch[]> {
     return this.db.selectFrom('protected_branches').selectAll().where('project_id', '=', projectId).orderBy('id').execute();
+  }
+
+  /** One protected branch rule by its exact name (wildcards are names too); 404 if none. */
+  async protectedBranch(projectId: number, name: string): Promise<ProtectedBranch> {
+    const rule = await this.db.selectFrom('protected_branches').selectAll().where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
+    if (!rule) throw notFound('Protected branch');
+    return rule;
+  }
+
+  /** What `user` may do on `branch` (a branch name or `refs/heads/…`) of the project. */
+  async branchPermissions(user: User | null, project: Project, branch: string): Promise<BranchPermissions> {
+    const name = branch.startsWith('refs/heads/') ? branch.slice('refs/heads/'.length) : branch;
+    const role = await this.policy.projectAccess(user, project);
+    return branchPermissions(await this.protectedBranches(project.id), name, role, user?.admin === 1);
   }
 
   /** Whether `ref` (a branch name or `refs/heads/…`) is protected in the project. */
@@ -265,6 +304,24 @@ export class ProjectService {
       throw err;
     }
   }
+}
+
+/** The rule a default branch gets: Maintainers push and merge (GitLab's "fully protected"). */
+export const DEFAULT_BRANCH_PROTECTION = { push_access_level: PROTECTION_ACCESS.maintainer, merge_access_level: PROTECTION_ACCESS.maintainer } as const;
+
+export interface NewProtectedBranch {
+  name: string;
+  push_access_level?: number | undefined;
+  merge_access_level?: number | undefined;
+}
+
+/** A protected branch access level from the API; Maintainers when absent (GitLab's default). */
+function branchLevel(level: number | undefined, field: string): number {
+  if (level === undefined) return PROTECTION_ACCESS.maintainer;
+  if (!BRANCH_ACCESS_LEVELS.includes(level)) {
+    throw badRequest(`${field} must be one of ${BRANCH_ACCESS_LEVELS.map((l) => `${l} (${accessLevelDescription(l)})`).join(', ')}`);
+  }
+  return level;
 }
 
 export interface NamespaceWithName {

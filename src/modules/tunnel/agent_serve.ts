@@ -4,8 +4,11 @@ import type WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { WebSocketDuplex } from './stream.js';
 import { startHeartbeat, startSessionHeartbeat } from './heartbeat.js';
+import { watchFrames } from './frame_watch.js';
+import { FRAME_TIMEOUT_MS } from './defaults.js';
 import {
   AGENT_INFO_PATH,
+  TUNNEL_CONTROL_HEADER,
   decodeCloseReason,
   encodeCloseReason,
   HTTP2_SESSION_OPTIONS,
@@ -16,8 +19,10 @@ import {
 export type TunnelHandler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
 
 /**
- * The HTTP/2 server every tunnel connection of one agent process feeds. It answers
- * `AGENT_INFO_PATH` itself and gives everything else to the caller's handler.
+ * The HTTP/2 server every tunnel connection of one agent process feeds. It answers the
+ * server's control requests (`TUNNEL_CONTROL_HEADER`: `AGENT_INFO_PATH`) itself and gives
+ * everything else to the caller's handler; a request without the control header never
+ * reaches the agent's own endpoints, whatever its path.
  */
 export function createAgentHttp2Server(
   handler: TunnelHandler,
@@ -25,8 +30,12 @@ export function createAgentHttp2Server(
   logger: Logger,
 ): http2.Http2Server {
   const server = http2.createServer(HTTP2_SESSION_OPTIONS, function tunnelRequest(req, res) {
-    if (req.url === AGENT_INFO_PATH && req.method === 'GET') {
-      answerInfo(res, info);
+    if (req.headers[TUNNEL_CONTROL_HEADER] !== undefined) {
+      if (req.url === AGENT_INFO_PATH && req.method === 'GET') answerInfo(res, info);
+      else {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('kubegate agent: no such control endpoint\n');
+      }
       return;
     }
     try {
@@ -101,6 +110,8 @@ export interface ServeOptions {
   heartbeatTimeoutMs: number;
   /** How long in-flight streams may run on after a stop before the socket closes. */
   shutdownGraceMs: number;
+  /** How long the server may leave a WebSocket frame half-sent (default `FRAME_TIMEOUT_MS`). */
+  frameTimeoutMs?: number;
   signal: AbortSignal;
 }
 
@@ -125,6 +136,14 @@ export function serveTunnel(ws: WebSocket, server: http2.Http2Server, options: S
       reason = 'the server missed its heartbeats';
     },
   });
+  const frameTimeoutMs = options.frameTimeoutMs ?? FRAME_TIMEOUT_MS;
+  const raw = (ws as unknown as { _socket?: Parameters<typeof watchFrames>[0] })._socket;
+  if (raw) {
+    watchFrames(raw, frameTimeoutMs, (frame) => {
+      reason = `the server left a WebSocket frame half-sent for ${frameTimeoutMs / 1000} s (${frame.receivedBytes} of ${frame.payloadBytes} bytes arrived)`;
+      ws.terminate();
+    });
+  }
 
   const onAbort = (): void => {
     reason = 'the agent is stopping';

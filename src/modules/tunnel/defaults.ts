@@ -21,6 +21,21 @@ export const HEARTBEAT_INTERVAL_MS = 15_000;
  */
 export const HEARTBEAT_TIMEOUT_MS = 45_000;
 
+/**
+ * A ping the agent has not acknowledged after this long takes its connection out of
+ * rotation (no new requests) until it answers again; it is dropped only after
+ * `HEARTBEAT_TIMEOUT_MS` of silence. A live agent acknowledges within milliseconds.
+ */
+export const PING_ACK_TIMEOUT_MS = 5_000;
+/** A request about to use a connection quiet for this long pings it first (see server_liveness.ts). */
+export const PROBE_IDLE_MS = 2_000;
+/**
+ * A new connection serves requests only once the agent's HTTP/2 SETTINGS arrived; one that
+ * has not sent them after this long (a hung pod, a proxy that parses WebSocket frames) is
+ * closed.
+ */
+export const ESTABLISH_TIMEOUT_MS = 10_000;
+
 /** Time allowed for the WebSocket handshake (TCP, proxy CONNECT, TLS, upgrade). */
 export const DIAL_TIMEOUT_MS = 15_000;
 
@@ -37,17 +52,28 @@ export const HTTP2_STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
 export const HTTP2_CONNECTION_WINDOW_BYTES = 64 * 1024 * 1024;
 /** Largest HTTP/2 DATA frame: fewer frames, fewer callbacks per MiB. */
 export const HTTP2_MAX_FRAME_BYTES = 256 * 1024;
-/** Concurrent streams one connection carries (watches and exec sessions are long-lived). */
-export const HTTP2_MAX_CONCURRENT_STREAMS = 1_000;
+/**
+ * Concurrent streams one connection carries. Watches and exec sessions are long-lived: an
+ * agent pod carries up to 2,000 of them (its --max-long-streams) plus its short requests,
+ * and a tunnel connection must never be what makes a request wait.
+ */
+export const HTTP2_MAX_CONCURRENT_STREAMS = 4_096;
 /** Memory nghttp2 may use per session before refusing new streams (MiB). */
 export const HTTP2_MAX_SESSION_MEMORY_MIB = 64;
 
 /**
  * The WebSocket carrier. Writes made in one tick are sent as one binary message, capped
- * at this size so a huge burst does not build one huge buffer.
+ * at this size so a huge burst does not build one huge buffer, and so that a frame
+ * completes within `FRAME_TIMEOUT_MS` on any link faster than ~50 KiB/s.
  */
-export const WS_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-/** Largest message a peer may send us (a bit more than we ever send). */
+export const WS_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Largest message a peer may send us (agents before 0.1 sent up to 4 MiB; room to spare). */
 export const WS_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+/**
+ * How long a tunnel may stay in a half-received frame: a WebSocket frame must be complete
+ * this long after its first byte, and an HTTP/2 connection must acknowledge a ping within
+ * this long even while other data keeps arriving. Past it the connection is closed.
+ */
+export const FRAME_TIMEOUT_MS = 20_000;
 /** The writable side reports backpressure above this many buffered bytes. */
 export const WS_HIGH_WATER_MARK_BYTES = 1024 * 1024;

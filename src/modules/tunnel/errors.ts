@@ -36,3 +36,17 @@ export class TunnelAbortedError extends Error {
     this.name = 'AbortError';
   }
 }
+
+/**
+ * Every connection of the agent carries as many streams as its pod allows (its HTTP/2
+ * SETTINGS): answered 503 at once rather than queued behind streams that may last hours.
+ */
+export class TunnelBusyError extends KubegateError {
+  readonly agentId: number;
+
+  constructor(agentId: number, connections: number, maxStreams: number) {
+    super('unavailable', `agent ${agentId}: its ${connections} connected pod(s) each carry their maximum of ${maxStreams} concurrent requests; close some (watches, logs -f, exec) or run more agent replicas`);
+    this.name = 'TunnelBusyError';
+    this.agentId = agentId;
+  }
+}

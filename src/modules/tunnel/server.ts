@@ -11,8 +11,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import {
   AGENT_INFO_REFRESH_MS,
+  ESTABLISH_TIMEOUT_MS,
+  FRAME_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TIMEOUT_MS,
+  PING_ACK_TIMEOUT_MS,
+  PROBE_IDLE_MS,
   WS_MAX_PAYLOAD_BYTES,
 } from './defaults.js';
 import { ServerConnection, type ConnectionInfo, type ServerCarrier } from './server_connection.js';
@@ -33,14 +37,15 @@ import {
   type TunnelResponse,
   type TunnelUpgradeResponse,
 } from './server_request.js';
-import { NoAgentConnectionError } from './errors.js';
+import { NoAgentConnectionError, TunnelBusyError } from './errors.js';
+import { isRetryable, withFailover } from './server_failover.js';
 import { KubegateError } from '../../lib/errors.js';
 
 export type { ConnectionInfo } from './server_connection.js';
 export type { AgentIdentity, Authenticate } from './server_accept.js';
 export type { TunnelRequest, TunnelResponse, TunnelUpgradeResponse, RequestHeaders, CancelSignal } from './server_request.js';
 export { Cancellation } from './server_request.js';
-export { NoAgentConnectionError, TunnelRequestError, TunnelAbortedError } from './errors.js';
+export { NoAgentConnectionError, TunnelBusyError, TunnelRequestError, TunnelAbortedError } from './errors.js';
 export type { AgentInfo } from './shared.js';
 export { TUNNEL_PATH } from './defaults.js';
 
@@ -55,6 +60,11 @@ export interface TunnelServerDeps {
   logger: Logger;
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
+  /** See `PING_ACK_TIMEOUT_MS`, `PROBE_IDLE_MS`, `ESTABLISH_TIMEOUT_MS`, `FRAME_TIMEOUT_MS`. */
+  pingAckTimeoutMs?: number;
+  probeIdleMs?: number;
+  establishTimeoutMs?: number;
+  frameTimeoutMs?: number;
   agentInfoRefreshMs?: number;
   /**
    * Select the `kubegate-tunnel-h2` subprotocol when an agent offers it (HTTP/2 directly
@@ -90,9 +100,14 @@ export interface TunnelServer extends EventEmitter<TunnelServerEvents> {
   closeAgentConnections(agentId: number, reason?: string): number;
   /**
    * Sends a request to one pod of the agent: `request.connectionId`, else the least-loaded
-   * connection. Rejects with `NoAgentConnectionError` (→ 503) when no pod is connected,
-   * `TunnelRequestError` (→ 503) when the connection broke before the answer, and
-   * `TunnelAbortedError` when `request.signal` fired first.
+   * connection known to be alive. Rejects with `NoAgentConnectionError` (→ 503) when no
+   * pod is connected, `TunnelRequestError` (→ 503) when the connection broke before the
+   * answer, and `TunnelAbortedError` when `request.signal` fired first.
+   *
+   * If the connection stops answering pings before the answer's headers arrive and
+   * another pod is alive, the request does not wait on it: a bodiless GET, HEAD or OPTIONS
+   * is sent once more to the other pod; any other request fails at once with
+   * `TunnelRequestError` (it may have been applied, so only the caller may repeat it).
    */
   request(agentId: number, request: TunnelRequest): Promise<TunnelResponse>;
   /**
@@ -224,24 +239,37 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
       {
         heartbeatIntervalMs: this.#deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
         heartbeatTimeoutMs: this.#deps.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS,
+        pingAckTimeoutMs: this.#deps.pingAckTimeoutMs ?? PING_ACK_TIMEOUT_MS,
+        probeIdleMs: this.#deps.probeIdleMs ?? PROBE_IDLE_MS,
+        establishTimeoutMs: this.#deps.establishTimeoutMs ?? ESTABLISH_TIMEOUT_MS,
+        frameTimeoutMs: this.#deps.frameTimeoutMs ?? FRAME_TIMEOUT_MS,
       },
       this.#logger,
     );
-    this.#registry.add(conn);
     const log = this.#logger.child({ agentId: conn.agentId, connectionId: conn.connectionId });
-    log.info({ tokenId: conn.tokenId, transport: conn.transport, ...conn.info }, 'agent connected');
+    let registered = false;
+    // In rotation (and listed) only once HTTP/2 is up: a socket that completed the
+    // WebSocket handshake and then stays silent must never receive a request.
+    conn.onReady(() => {
+      registered = true;
+      this.#registry.add(conn);
+      log.info({ tokenId: conn.tokenId, transport: conn.transport, ...conn.info }, 'agent connected');
+      startInfoRefresh(conn, this.#deps.agentInfoRefreshMs ?? AGENT_INFO_REFRESH_MS, log, (info) => {
+        conn.info = info;
+        this.emit('update', conn.snapshot());
+      });
+      this.emit('connect', conn.snapshot());
+    });
     conn.onClosed((reason) => {
+      if (!registered) {
+        log.info({ reason, tokenId: conn.tokenId }, 'agent connection closed before HTTP/2 started');
+        return;
+      }
       this.#registry.remove(conn);
       log.info({ reason }, 'agent disconnected');
       this.emit('disconnect', conn.snapshot(), reason);
     });
-    startInfoRefresh(conn, this.#deps.agentInfoRefreshMs ?? AGENT_INFO_REFRESH_MS, log, (info) => {
-      conn.info = info;
-      this.emit('update', conn.snapshot());
-    });
-    const snapshot = conn.snapshot();
-    this.emit('connect', snapshot);
-    return snapshot;
+    return conn.snapshot();
   }
 
   connections(agentId: number): ConnectionInfo[] {
@@ -253,7 +281,7 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
   }
 
   isConnected(agentId: number): boolean {
-    return this.#registry.pick(agentId) !== undefined;
+    return this.#registry.pick(agentId) !== undefined || this.#registry.allBusy(agentId) !== undefined;
   }
 
   closeTokenConnections(tokenId: number, reason = 'the agent token was revoked'): number {
@@ -270,14 +298,22 @@ class TunnelServerImpl extends EventEmitter<TunnelServerEvents> implements Tunne
 
   request(agentId: number, request: TunnelRequest): Promise<TunnelResponse> {
     const conn = this.#registry.pick(agentId, request.connectionId);
-    if (!conn) return Promise.reject(new NoAgentConnectionError(agentId));
-    return sendRequest(conn, request);
+    if (!conn) return Promise.reject(this.#noConnection(agentId));
+    if (request.connectionId !== undefined) return sendRequest(conn, request);
+    return withFailover(this.#registry, conn, request, isRetryable(request), (c, r) => sendRequest(c, r));
   }
 
   upgrade(agentId: number, request: Omit<TunnelRequest, 'body'>, upgrade: string): Promise<TunnelUpgradeResponse> {
     const conn = this.#registry.pick(agentId, request.connectionId);
-    if (!conn) return Promise.reject(new NoAgentConnectionError(agentId));
-    return sendUpgrade(conn, request, upgrade);
+    if (!conn) return Promise.reject(this.#noConnection(agentId));
+    if (request.connectionId !== undefined) return sendUpgrade(conn, request, upgrade);
+    // An upgrade (exec, port-forward) may start something: never sent twice.
+    return withFailover(this.#registry, conn, request, false, (c, r) => sendUpgrade(c, r, upgrade));
+  }
+
+  #noConnection(agentId: number): Error {
+    const busy = this.#registry.allBusy(agentId);
+    return busy ? new TunnelBusyError(agentId, busy.connections, busy.maxStreams) : new NoAgentConnectionError(agentId);
   }
 
   async run(signal: AbortSignal): Promise<void> {

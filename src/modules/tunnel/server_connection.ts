@@ -5,6 +5,8 @@ import type WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { WebSocketDuplex } from './stream.js';
 import { startHeartbeat, startSessionHeartbeat } from './heartbeat.js';
+import { Liveness } from './server_liveness.js';
+import { watchFrames } from './frame_watch.js';
 import {
   decodeCloseReason,
   encodeCloseReason,
@@ -38,7 +40,18 @@ export type ServerCarrier = { kind: 'websocket'; ws: WebSocket } | { kind: 'h2';
 export interface ConnectionTimers {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
+  pingAckTimeoutMs: number;
+  probeIdleMs: number;
+  establishTimeoutMs: number;
+  frameTimeoutMs: number;
 }
+
+/**
+ * `establishing`: the socket is open, the agent's HTTP/2 SETTINGS have not arrived (no
+ * requests yet); `alive`: in rotation; `suspect`: a ping went unanswered, out of rotation
+ * until the agent answers again.
+ */
+export type ConnectionState = 'establishing' | 'alive' | 'suspect';
 
 /**
  * The server's end of one agent connection: the carrier (WebSocket or raw socket), the
@@ -61,8 +74,14 @@ export class ServerConnection {
   /** Resolves, once, with why the connection ended (what `onClosed` listeners get). */
   readonly closedReason: Promise<string>;
   #resolveClosed!: (reason: string) => void;
+  state: ConnectionState = 'establishing';
+  /** The pod's SETTINGS_MAX_CONCURRENT_STREAMS (kept here: reading the session's settings is a native call). */
+  maxStreams: number | undefined;
   readonly #carrier: ServerCarrier;
   readonly #closedListeners: Array<(reason: string) => void> = [];
+  readonly #readyListeners: Array<() => void> = [];
+  readonly #suspectListeners = new Set<() => void>();
+  readonly #liveness: Liveness;
   /** Set when this side decided to close, so the socket's close code does not override it. */
   #closeReason: string | undefined;
   /** h2 carrier: why the agent said it closed (its GOAWAY), or how its session failed. */
@@ -98,18 +117,68 @@ export class ServerConnection {
       },
     });
     this.session.on('connect', () => widenConnectionWindow(this.session));
+    // The agent (the HTTP/2 server) sends its SETTINGS first: until they arrive nothing
+    // proves that HTTP/2 runs on this connection, and no request may wait on it.
+    const establishTimer = setTimeout(() => {
+      this.#stall(`the agent did not start HTTP/2 within ${timers.establishTimeoutMs / 1000} s (a hung pod, or a proxy on the way that does not pass the tunnel through)`);
+    }, timers.establishTimeoutMs);
+    establishTimer.unref();
+    this.session.on('remoteSettings', (settings) => {
+      this.maxStreams = settings.maxConcurrentStreams;
+    });
+    this.session.once('remoteSettings', () => {
+      clearTimeout(establishTimer);
+      if (this.closed) return;
+      this.state = 'alive';
+      this.#liveness.heard();
+      for (const listener of this.#readyListeners) listener();
+    });
+    this.onClosed(() => clearTimeout(establishTimer));
+    this.session.on('ping', () => this.#liveness.heard());
     this.session.on('error', (err) => {
       this.#peerReason ??= `the HTTP/2 session failed: ${err.message}`;
       logger.debug({ err, connectionId: this.connectionId }, 'tunnel HTTP/2 session error');
     });
     const onPong = (): void => {
       this.lastSeenAt = new Date();
+      this.#liveness.heard();
     };
+    this.#liveness = new Liveness({
+      intervalMs: timers.heartbeatIntervalMs,
+      ackTimeoutMs: timers.pingAckTimeoutMs,
+      probeIdleMs: timers.probeIdleMs,
+      ping: (acked) => this.#ping(acked),
+      bytesRead: () => this.#bytesRead(),
+      stuckTimeoutMs: timers.frameTimeoutMs,
+      onStuck: () => {
+        this.#stall(`the agent has not acknowledged a ping for ${timers.frameTimeoutMs / 1000} s although data kept arriving: its frames do not complete`);
+      },
+      onSuspect: () => {
+        if (this.state !== 'alive') return;
+        this.state = 'suspect';
+        logger.warn({ agentId: this.agentId, connectionId: this.connectionId, ackTimeoutMs: timers.pingAckTimeoutMs }, 'agent connection out of rotation: a ping went unanswered');
+        for (const listener of [...this.#suspectListeners]) listener();
+      },
+      onAlive: () => {
+        if (this.state !== 'suspect') return;
+        this.state = 'alive';
+        logger.info({ agentId: this.agentId, connectionId: this.connectionId }, 'agent connection back in rotation: it answers again');
+      },
+    });
+    this.onClosed(() => this.#liveness.stop());
     const onTimeout = (): void => {
       this.#closeReason = 'the agent missed its heartbeats';
     };
     if (carrier.kind === 'websocket') {
       const ws = carrier.ws;
+      ws.on('message', () => this.#liveness.heard());
+      ws.on('ping', () => this.#liveness.heard());
+      const raw = (ws as unknown as { _socket?: Parameters<typeof watchFrames>[0] })._socket;
+      if (raw) {
+        watchFrames(raw, timers.frameTimeoutMs, (frame) => {
+          this.#stall(`the agent left a WebSocket frame half-sent for ${timers.frameTimeoutMs / 1000} s (${frame.receivedBytes} of ${frame.payloadBytes} bytes arrived)`);
+        });
+      }
       this.session.on('close', () => this.close('the HTTP/2 session ended'));
       ws.on('close', (code: number, why: Buffer) => this.#finish(this.#closeReason ?? describePeerClose(code, why.toString())));
       startHeartbeat(ws, { intervalMs: timers.heartbeatIntervalMs, timeoutMs: timers.heartbeatTimeoutMs, onPong, onTimeout });
@@ -146,6 +215,52 @@ export class ServerConnection {
         raw.destroy();
       },
     });
+  }
+
+  /** Runs once the agent's HTTP/2 SETTINGS arrived: the connection may serve requests. */
+  onReady(listener: () => void): void {
+    if (this.state !== 'establishing') listener();
+    else this.#readyListeners.push(listener);
+  }
+
+  /** Runs each time a ping goes unanswered; returns the way to stop listening. */
+  onSuspect(listener: () => void): () => void {
+    this.#suspectListeners.add(listener);
+    return () => this.#suspectListeners.delete(listener);
+  }
+
+  /** A request is about to use this connection: ping it first if it has been quiet. */
+  probeIfQuiet(): void {
+    this.#liveness.probeIfQuiet();
+  }
+
+  /** The agent does not speak (or stopped making frames): close at once, no waiting for a goodbye it will not send. */
+  #stall(reason: string): void {
+    if (this.closed) return;
+    const carrier = this.#carrier;
+    this.close(reason, CLOSE_CODE_PROTOCOL);
+    if (carrier.kind === 'websocket') setTimeout(() => carrier.ws.terminate(), STALL_CLOSE_GRACE_MS).unref();
+    else carrier.socket.destroy();
+  }
+
+  #ping(acked: () => void): boolean {
+    const carrier = this.#carrier;
+    if (carrier.kind === 'websocket') {
+      if (carrier.ws.readyState !== carrier.ws.OPEN) return false;
+      // Pongs arrive as 'pong' events, which call `heard()` (see onPong).
+      carrier.ws.ping();
+      return true;
+    }
+    if (this.session.destroyed || this.session.closed) return false;
+    return this.session.ping((err) => {
+      if (!err) acked();
+    });
+  }
+
+  #bytesRead(): number {
+    const carrier = this.#carrier;
+    if (carrier.kind === 'websocket') return (carrier.ws as unknown as { _socket?: { bytesRead: number } })._socket?.bytesRead ?? 0;
+    return carrier.socket.bytesRead ?? 0;
   }
 
   snapshot(): ConnectionInfo {
@@ -206,6 +321,11 @@ export class ServerConnection {
     return this.closed || this.session.closed || this.session.destroyed;
   }
 }
+
+/** RFC 6455 "protocol error": the peer did not speak what the connection needs. */
+const CLOSE_CODE_PROTOCOL = 1002;
+/** Long enough for our close frame to leave; the agent's answer cannot arrive behind its stuck frame. */
+const STALL_CLOSE_GRACE_MS = 200;
 
 function describePeerClose(code: number, why: string): string {
   if (code === 1006) return 'the connection was lost';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { ServerConnection } from './server_connection.js';
 import { sendRequest } from './server_request.js';
-import { AGENT_INFO_PATH, type AgentInfo } from './shared.js';
+import { AGENT_INFO_PATH, TUNNEL_CONTROL_HEADER, type AgentInfo } from './shared.js';
 
 const field = z.string().max(253).catch('');
 const agentInfoSchema = z.object({
@@ -42,7 +42,7 @@ export function startInfoRefresh(
 }
 
 async function fetchAgentInfo(conn: ServerConnection): Promise<AgentInfo> {
-  const response = await sendRequest(conn, { method: 'GET', path: AGENT_INFO_PATH, signal: AbortSignal.timeout(10_000) });
+  const response = await sendRequest(conn, { method: 'GET', path: AGENT_INFO_PATH, headers: { [TUNNEL_CONTROL_HEADER]: '1' }, signal: AbortSignal.timeout(10_000) });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of response.body as AsyncIterable<Buffer>) {

@@ -23,6 +23,13 @@ export class ConnectionRegistry {
     else this.#byAgent.set(conn.agentId, rest);
   }
 
+  /** Why `pick` found nothing: the agent's open connections are all at their stream limit. */
+  allBusy(agentId: number): { connections: number; maxStreams: number } | undefined {
+    const open = this.forAgent(agentId).filter((c) => !c.closed && !c.session.destroyed && !c.session.closed);
+    if (open.length === 0 || open.some(hasStreamRoom)) return undefined;
+    return { connections: open.length, maxStreams: open[0]!.maxStreams ?? 0 };
+  }
+
   forAgent(agentId: number): readonly ServerConnection[] {
     return this.#byAgent.get(agentId) ?? [];
   }
@@ -33,11 +40,15 @@ export class ConnectionRegistry {
 
   /**
    * The connection a new request should use: `connectionId` when given (and live), else
-   * the least-loaded one, ties broken round robin. Undefined when none is usable.
+   * the least-loaded one known to be alive, ties broken round robin; only when no
+   * connection is alive, the least-loaded suspect one (it may recover). `exclude` is left
+   * out (a retry goes elsewhere). Undefined when none is usable.
    */
-  pick(agentId: number, connectionId?: number): ServerConnection | undefined {
-    const list = this.forAgent(agentId).filter(isUsable);
-    if (connectionId !== undefined) return list.find((c) => c.connectionId === connectionId);
+  pick(agentId: number, connectionId?: number, exclude?: ServerConnection): ServerConnection | undefined {
+    const usable = this.forAgent(agentId).filter((c) => c !== exclude && isUsable(c));
+    if (connectionId !== undefined) return usable.find((c) => c.connectionId === connectionId);
+    const alive = usable.filter((c) => c.state === 'alive');
+    const list = alive.length > 0 || exclude ? alive : usable;
     if (list.length === 0) return undefined;
     const start = this.#turn++ % list.length;
     let best: ServerConnection | undefined;
@@ -50,5 +61,10 @@ export class ConnectionRegistry {
 }
 
 function isUsable(conn: ServerConnection): boolean {
-  return !conn.closed && !conn.session.destroyed && !conn.session.closed;
+  return !conn.closed && !conn.session.destroyed && !conn.session.closed && hasStreamRoom(conn);
+}
+
+/** Below the pod's SETTINGS_MAX_CONCURRENT_STREAMS: a stream past it would wait in a queue. */
+export function hasStreamRoom(conn: ServerConnection): boolean {
+  return conn.maxStreams === undefined || conn.activeStreams < conn.maxStreams;
 }

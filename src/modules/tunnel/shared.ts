@@ -38,8 +38,17 @@ export const AGENT_INFO_HEADERS: Record<keyof AgentInfo, string> = {
 /**
  * A request the tunnel agent answers itself (never the caller's handler): the agent's
  * current `AgentInfo` as JSON. The path cannot collide with a Kubernetes API path.
+ * Served only on the control path (`TUNNEL_CONTROL_HEADER`).
  */
 export const AGENT_INFO_PATH = '/-/kubegate-tunnel/info';
+
+/**
+ * Marks the server's own requests to the agent (the control path). The agent answers its
+ * own endpoints only to requests carrying it, and gives every request without it to the
+ * caller's handler. Proxied requests can never carry it: the server's proxy drops every
+ * `kubegate-…` header a caller sends, and forwards only Kubernetes API paths.
+ */
+export const TUNNEL_CONTROL_HEADER = 'kubegate-tunnel-control';
 
 /**
  * HTTP/2 has no `101 Switching Protocols` and forbids `Connection`/`Upgrade` headers, so

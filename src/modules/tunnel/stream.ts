@@ -109,7 +109,8 @@ const SEND_OPTIONS = { binary: true, compress: false, fin: true } as const;
 
 /**
  * Groups runs of small chunks into single buffers (at most WS_MAX_MESSAGE_BYTES each)
- * and keeps large chunks as they are, so bulk data is never copied here.
+ * and keeps large chunks as they are (sliced at WS_MAX_MESSAGE_BYTES), so bulk data is
+ * never copied here.
  */
 export function mergeSmallChunks(chunks: ReadonlyArray<{ chunk: Buffer }>): Buffer[] {
   const out: Buffer[] = [];
@@ -124,7 +125,8 @@ export function mergeSmallChunks(chunks: ReadonlyArray<{ chunk: Buffer }>): Buff
   for (const { chunk } of chunks) {
     if (chunk.length >= MERGE_BELOW_BYTES) {
       flushRun();
-      out.push(chunk);
+      // Never a message above the cap (the peer's frame deadline counts on it); no copy.
+      for (let at = 0; at < chunk.length; at += WS_MAX_MESSAGE_BYTES) out.push(at === 0 && chunk.length <= WS_MAX_MESSAGE_BYTES ? chunk : chunk.subarray(at, at + WS_MAX_MESSAGE_BYTES));
       continue;
     }
     if (runBytes + chunk.length > WS_MAX_MESSAGE_BYTES) flushRun();

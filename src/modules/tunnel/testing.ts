@@ -51,6 +51,10 @@ export async function startTestServer(
     ...(deps.heartbeatTimeoutMs ? { heartbeatTimeoutMs: deps.heartbeatTimeoutMs } : {}),
     ...(deps.agentInfoRefreshMs ? { agentInfoRefreshMs: deps.agentInfoRefreshMs } : {}),
     ...(deps.rawTransport !== undefined ? { rawTransport: deps.rawTransport } : {}),
+    ...(deps.pingAckTimeoutMs ? { pingAckTimeoutMs: deps.pingAckTimeoutMs } : {}),
+    ...(deps.probeIdleMs !== undefined ? { probeIdleMs: deps.probeIdleMs } : {}),
+    ...(deps.establishTimeoutMs ? { establishTimeoutMs: deps.establishTimeoutMs } : {}),
+    ...(deps.frameTimeoutMs ? { frameTimeoutMs: deps.frameTimeoutMs } : {}),
   });
   const server = deps.tls ? https.createServer({ key: deps.tls.key, cert: deps.tls.cert }) : http.createServer();
   server.on('request', (_req, res) => {
@@ -304,4 +308,72 @@ export async function startFrameCheckingRelay(targetPort: number, options: { max
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A WebSocket frame as a client sends it (masked; RFC 6455 §5.2). `declaredLength` may lie. */
+export function clientFrame(payload: Buffer, options: { opcode?: number; declaredLength?: number } = {}): Buffer {
+  const length = options.declaredLength ?? payload.length;
+  const head: number[] = [0x80 | (options.opcode ?? 0x2)];
+  if (length < 126) head.push(0x80 | length);
+  else if (length < 65536) head.push(0x80 | 126, length >> 8, length & 0xff);
+  else {
+    head.push(0x80 | 127);
+    for (let i = 7; i >= 0; i--) head.push(Math.floor(length / 2 ** (8 * i)) & 0xff);
+  }
+  const mask = [0x11, 0x22, 0x33, 0x44];
+  const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+  return Buffer.concat([Buffer.from([...head, ...mask]), masked]);
+}
+
+/** HTTP/2 SETTINGS with no parameters: what an HTTP/2 server says first. */
+export const EMPTY_HTTP2_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+
+/**
+ * A hand-driven tunnel client: completes the WebSocket handshake with `token` (no
+ * `kubegate-tunnel-h2`, so the server stays on WebSocket frames) and then sends exactly
+ * what the test writes — a stand-in for a hung pod or a hostile peer.
+ */
+export async function rawTunnelClient(url: string, token: string, options: { ca?: string } = {}): Promise<{ socket: net.Socket; status: number; closed: Promise<void> }> {
+  const target = new URL(url);
+  const tls = target.protocol === 'wss:' || target.protocol === 'https:';
+  const port = Number(target.port || (tls ? 443 : 80));
+  const socket: net.Socket = tls
+    ? (await import('node:tls')).connect({ host: target.hostname, port, ca: options.ca, servername: 'localhost', ALPNProtocols: ['http/1.1'] })
+    : net.connect(port, target.hostname);
+  await new Promise<void>((resolve, reject) => {
+    socket.once(tls ? 'secureConnect' : 'connect', () => resolve());
+    socket.once('error', reject);
+  });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('error', () => undefined);
+  socket.write(
+    [
+      `GET ${target.pathname.replace(/\/?$/, '/')} HTTP/1.1`,
+      `Host: ${target.host}`,
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      'Sec-WebSocket-Version: 13',
+      `Sec-WebSocket-Key: ${Buffer.from('kubegate-test-key').toString('base64').slice(0, 22)}==`,
+      `Authorization: Bearer ${token}`,
+      '',
+      '',
+    ].join('\r\n'),
+  );
+  const head = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      // Bytes past the 101 (frames from the server) are not needed by these tests.
+      resolve(text.slice(0, end));
+    };
+    socket.on('data', onData);
+    socket.once('close', () => reject(new Error(`the server closed the handshake: ${text}`)));
+  });
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+  // Keep reading (and dropping) what the server sends, so its writes never block.
+  socket.on('data', () => undefined);
+  return { socket, status, closed };
 }

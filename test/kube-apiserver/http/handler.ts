@@ -31,6 +31,7 @@ export function createRequestHandler(ctx: SimContext) {
     });
     try {
       await ctx.tokens.consultWebhook(req);
+      await ctx.holds.wait({ method: req.method ?? 'GET', path: url.pathname });
       const identified = identify(ctx, req, url, record);
       await route(ctx, req, res, url, identified);
       if (res.headersSent && record.code === 0) record.code = res.statusCode;

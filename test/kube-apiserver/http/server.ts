@@ -11,18 +11,39 @@ import type { TlsMaterial } from '../api/certs.js';
 
 export interface KubeHttpServer {
   port: number;
+  /** HTTP/2 connections open now. */
+  http2Sessions(): number;
   close(): Promise<void>;
 }
+
+export interface HttpVersions {
+  http2: boolean;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS announced on each HTTP/2 connection. */
+  maxConcurrentStreams: number;
+}
+
+/** Per HTTP/2 connection, in MiB (Node's unit). */
+const SESSION_MEMORY_MIB = 1024;
 
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
-export async function listenKubeHttpServer(tls: TlsMaterial, port: number, http2: boolean, onRequest: RequestHandler, onUpgrade: UpgradeHandler): Promise<KubeHttpServer> {
+export async function listenKubeHttpServer(tls: TlsMaterial, port: number, versions: HttpVersions, onRequest: RequestHandler, onUpgrade: UpgradeHandler): Promise<KubeHttpServer> {
+  const { http2 } = versions;
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
   let server: Server | Http2SecureServer;
   if (http2) {
-    const h2 = createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: true });
+    // No session memory cap worth the name: the real (Go) server blocks a stream's writer
+    // when its client stops reading, where Node buffers and then refuses every new stream
+    // of the connection (ENHANCE_YOUR_CALM) past `maxSessionMemory` (10 MB by default).
+    const h2 = createSecureServer({
+      key: tls.key,
+      cert: tls.cert,
+      allowHTTP1: true,
+      settings: { maxConcurrentStreams: versions.maxConcurrentStreams },
+      maxSessionMemory: SESSION_MEMORY_MIB,
+    });
     // The compatibility API mirrors IncomingMessage/ServerResponse closely enough for our handlers.
     h2.on('request', onRequest as unknown as (req: unknown, res: unknown) => void);
     h2.on('session', (s) => {
@@ -52,6 +73,7 @@ export async function listenKubeHttpServer(tls: TlsMaterial, port: number, http2
   const address = server.address();
   return {
     port: typeof address === 'object' && address ? address.port : 0,
+    http2Sessions: () => sessions.size,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sessions) s.destroy();
