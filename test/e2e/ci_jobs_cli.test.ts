@@ -137,7 +137,9 @@ test('a job that gets no context is told, per agent it could have reached, why n
   }
   const app = await ensureProject(server, 'why/app');
   await pushFiles(server, 'why/app', { 'README.md': 'x' });
-  const job = await server.api('POST', `/projects/${app.id}/jobs`, { ref: 'main', environment: 'staging' });
+  await ensureBranch(server, 'why/app', 'feature');
+  // `feature` is not protected (the default branch `main` is, from the project's creation).
+  const job = await server.api('POST', `/projects/${app.id}/jobs`, { ref: 'feature', environment: 'staging' });
   assert.equal(job.status, 201, JSON.stringify(job.body));
   const run = await kubegate(['ci', 'kubeconfig'], { CI_JOB_TOKEN: job.body.token, KUBEGATE_URL: server.url });
   assert.equal(run.code, 0, run.stderr);
@@ -147,10 +149,10 @@ test('a job that gets no context is told, per agent it could have reached, why n
   assert.match(run.stderr, /^kubegate: {3}why\/clusters:prod \(agent \d+, environment not matched\): \.gitlab\/agents\/prod\/config\.yaml in why\/clusters: environment "staging" is not among the environments of the entry for why\/app \(line 3\): production$/m);
   assert.match(run.stderr, /^kubegate: {3}why\/clusters:silent \(agent \d+, not granted\): .*lists neither why\/app nor a group above it under ci_access; add it there$/m);
   assert.match(run.stderr, /^kubegate: {3}elsewhere\/clusters:far \(agent \d+, other root namespace\): its configuration project elsewhere\/clusters is in another top-level group than why\/app/m);
-  // Once main is protected, the protected-only agent takes the job; the others still say why not.
-  await server.api('POST', `/projects/${app.id}/protected_branches`, { name: 'main' });
-  const feature = await server.api('POST', `/projects/${app.id}/jobs`, { ref: 'main' });
-  const onMain = await kubegate(['ci', 'kubeconfig'], { CI_JOB_TOKEN: feature.body.token, KUBEGATE_URL: server.url });
+  // On the protected main, the protected-only agent takes the job; the others still say why not.
+  const mainJob = await server.api('POST', `/projects/${app.id}/jobs`, { ref: 'main' });
+  assert.equal(mainJob.status, 201, JSON.stringify(mainJob.body));
+  const onMain = await kubegate(['ci', 'kubeconfig'], { CI_JOB_TOKEN: mainJob.body.token, KUBEGATE_URL: server.url });
   assert.deepEqual(parseYaml(onMain.stdout).contexts.map((c: { name: string }) => c.name), ['why/clusters:protected'], onMain.stderr);
   assert.match(onMain.stderr, /^kubegate: agents this job could have used and did not get, and why:$/m);
   assert.match(onMain.stderr, /why\/clusters:prod \(agent \d+, environment not matched\): .*lists environments \(production\) and the job has none/);

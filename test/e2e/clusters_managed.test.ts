@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ensureProject } from '../helpers/ci.js';
+import { ensureBranch } from '../helpers/git.js';
 import { jobEnvironment, jobVariables } from '../helpers/job_variables.js';
 import { startKubeApiServer, type KubeApiSimulator } from '../kube-apiserver/index.js';
 import { kubectl } from '../kube-apiserver/testing/kubectl.js';
@@ -20,6 +21,9 @@ let project: { id: number; path_with_namespace: string };
 const RBAC = 'rbac.authorization.k8s.io/v1';
 
 async function job(projectId: number, environment?: string): Promise<{ token: string; slug: string | null }> {
+  // A job runs on a ref that exists.
+  const { body: p } = await server.api('GET', `/projects/${projectId}`);
+  await ensureBranch(server, p.path_with_namespace, 'main');
   const res = await server.api('POST', `/projects/${projectId}/jobs`, { ref: 'main', ...(environment ? { environment } : {}) });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return { token: res.body.token, slug: res.body.environment?.slug ?? null };

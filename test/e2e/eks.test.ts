@@ -18,6 +18,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type ApiClient, type TestServer } from '../helpers/server.js';
 import { ensureProject } from '../helpers/ci.js';
+import { ensureBranch } from '../helpers/git.js';
 import { jobEnvironment, jobVariables } from '../helpers/job_variables.js';
 import { MOTO_ACCOUNT_ID, MOTO_MISSING, startMoto, type Moto } from '../helpers/moto.js';
 import { AMI_PARAMETER, DOCUMENT_003_ACTIONS, REGION, STACK_EVENTS_ACTION, createProvisionRole, eksTokenWebhook, seedEksWorld, startAwsFront, type AwsFront, type EksWorld } from '../helpers/eks_world.js';
@@ -394,6 +395,7 @@ describe('from settings to a usable cluster', () => {
     assert.doesNotMatch(row.token_encrypted, /^sa-/, 'the token is sealed');
 
     // A deploy job: its own managed namespace, used by kubectl through gitlab-deploy.
+    await ensureBranch(server, project.path_with_namespace, 'main');
     const job = await server.api('POST', `/projects/${project.id}/jobs`, { ref: 'main', environment: 'production' });
     assert.equal(job.status, 201, JSON.stringify(job.body));
     const variables = await jobVariables(server, job.body.token);
@@ -418,23 +420,28 @@ describe('from settings to a usable cluster', () => {
   test('a server restarted while a cluster is creating picks it up where it was', async (t) => {
     if (skipWithoutMoto(t)) return;
     const name = 'shop-staging';
-    const { id, external_id: externalId } = await startRequest();
+    // Only the servers of this test may step the cluster: the suite's server (polling every
+    // 0.1 s) would race `first` for the same row. It stops here; its data dir stays.
+    await server.stop();
+    const first = await startServer('600', server.dataDir);
+    t.after(() => first.stop());
+    const { id, external_id: externalId } = await startRequest(first.api);
     // Exactly document 003's policy this time (no cloudformation:DescribeStackEvents).
     const roleArn = await createProvisionRole(world, 'gitlab-eks-restart', externalId, DOCUMENT_003_ACTIONS);
-    assert.equal((await authorize(id, roleArn)).status, 200);
+    assert.equal((await authorize(id, roleArn, first.api)).status, 200);
     // The cluster's API does not take role B's token yet (as while EKS still sets up its
     // authenticator): the stack completes, the set-up fails once, and the server stops.
     creatorRole = undefined;
     sim.setTokenWebhook(eksTokenWebhook(front, name, () => creatorRole));
-    const first = await startServer('600', server.dataDir);
     const created = await first.api('POST', `${requests()}/${id}/clusters`, { ...form({}, name), environment_scope: 'staging' });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const clusterId = created.body.id;
     await eventually(() => first.logs.some((l) => l.clusterId === clusterId && /could not be set up yet; retrying/.test(String(l.msg))));
-    await first.stop();
-    const stopped = await server.app.store.db.selectFrom('cluster_providers_aws').selectAll().where('cluster_id', '=', clusterId).executeTakeFirstOrThrow();
+    // `first` waits 600 s before its next try: the row stays as it is while it stops.
+    const stopped = await first.app.store.db.selectFrom('cluster_providers_aws').selectAll().where('cluster_id', '=', clusterId).executeTakeFirstOrThrow();
     assert.equal(stopped.status, 'creating');
     assert.ok(stopped.stack_id, 'the stack id was stored');
+    await first.stop();
     const stacks = front.stacks.length;
 
     creatorRole = roleArn;

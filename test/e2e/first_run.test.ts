@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { apiClient } from '../helpers/server.js';
+import { pushFiles } from '../helpers/git.js';
 import { createKubectlEnv, kubectl } from '../kube-apiserver/testing/kubectl.js';
 import { ensureGeneratedTls } from '../../src/server/tls/generated.js';
 
@@ -158,7 +159,8 @@ describe('--no-tls', { skip }, () => {
     const group = await api('POST', '/groups', { name: 'Acme', path: 'acme' });
     const project = await api('POST', '/projects', { name: 'clusters', namespace_id: group.body.id });
     assert.equal((await api('POST', `/projects/${project.body.id}/cluster_agents`, { name: 'prod' })).status, 201);
-    await api('POST', `/projects/${project.body.id}/repository/files/README.md`, { branch: 'main', content: 'x', commit_message: 'x' });
+    const base = `http://127.0.0.1:${port}`;
+    await pushFiles({ url: base, rootToken: TOKEN, api, fetch: (path, init) => fetch(`${base}${path}`, init as RequestInit) as never }, 'acme/clusters', { 'README.md': 'x' });
     const job = await api('POST', `/projects/${project.body.id}/jobs`, { ref: 'main' });
     assert.equal(job.status, 201, JSON.stringify(job.body));
     const kubeconfig = await fetch(`http://127.0.0.1:${port}/api/v4/job/kubeconfig`, { headers: { 'JOB-TOKEN': job.body.token } });
