@@ -43,7 +43,7 @@ function ProvisionStatus({ aws }: { aws: Aws }) {
       {status === 'errored' ? (
         <div className="notice notice-danger" role="alert">
           <p className="notice-title">Creating the cluster failed</p>
-          <p className="break" data-testid="status-reason">
+          <p className="wrap" data-testid="status-reason">
             {aws.status_reason ?? 'No reason was recorded.'}
           </p>
         </div>
@@ -60,14 +60,14 @@ function AwsFacts({ aws }: { aws: Aws }) {
       <dt>EKS cluster</dt>
       <dd>{aws.cluster_name}</dd>
       <dt>CloudFormation stack</dt>
-      <dd className="break">
+      <dd className="wrap">
         {aws.stack_name}
         {aws.stack_id ? <div className="muted small">{aws.stack_id}</div> : null}
       </dd>
       <dt>Service role (role A)</dt>
-      <dd className="break">{aws.role_arn}</dd>
+      <dd className="wrap">{aws.role_arn}</dd>
       <dt>Provision role (role B)</dt>
-      <dd className="break">{aws.provision_role_arn}</dd>
+      <dd className="wrap">{aws.provision_role_arn}</dd>
       <dt>Kubernetes version</dt>
       <dd>{aws.kubernetes_version}</dd>
       <dt>Key pair</dt>
@@ -99,7 +99,7 @@ function ClusterDetails({ projectPath, cluster }: { projectPath: string; cluster
             <code>{cluster.environment_scope}</code>
           </dd>
           <dt>API URL</dt>
-          <dd className="break">{cluster.platform_kubernetes.api_url ?? <span className="muted">not known until the cluster is created</span>}</dd>
+          <dd className="wrap">{cluster.platform_kubernetes.api_url ?? <span className="muted">not known until the cluster is created</span>}</dd>
           <dt>Namespace</dt>
           <dd>{cluster.platform_kubernetes.namespace ?? <span className="muted">project default</span>}</dd>
           <dt>Kubegate-managed</dt>

@@ -42,7 +42,7 @@ export function StackEventsTable({ projectPath, clusterId, poll, providerStatus 
       ) : (
         <>
           <p className="muted small">
-            Stack <code className="break">{events.data.stack_id}</code>
+            Stack <code className="wrap">{events.data.stack_id}</code>
             {poll ? ' — updated every few seconds while the cluster is being created.' : null}
           </p>
           <div className="table-wrap">
@@ -63,14 +63,14 @@ export function StackEventsTable({ projectPath, clusterId, poll, providerStatus 
                     <td>
                       <Time value={e.timestamp} />
                     </td>
-                    <th scope="row" className="break">
+                    <th scope="row" className="wrap">
                       {e.logical_resource_id}
                     </th>
-                    <td className="break">{e.resource_type}</td>
+                    <td className="wrap">{e.resource_type}</td>
                     <td>
                       <span className={statusBadge(e.resource_status)}>{e.resource_status}</span>
                     </td>
-                    <td className="break">{e.resource_status_reason ?? ''}</td>
+                    <td className="wrap">{e.resource_status_reason ?? ''}</td>
                   </tr>
                 ))}
               </tbody>

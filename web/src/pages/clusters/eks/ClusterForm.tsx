@@ -50,6 +50,11 @@ const EMPTY: FormState = {
   num_nodes: DEFAULT_NODE_COUNT,
 };
 
+/** `name id` for a resource with a Name tag; the id alone when its name is its id (no tag). */
+function named(resource: { name: string; id: string }): string {
+  return resource.name && resource.name !== resource.id ? `${resource.name} ${resource.id}` : resource.id;
+}
+
 /** A count as the API takes it: a number when it is one, else as typed (the API says what is wrong). */
 function countOf(text: string): number | string {
   return /^\d+$/.test(text.trim()) ? Number(text.trim()) : text;
@@ -185,7 +190,7 @@ export function ClusterForm({ projectPath, request }: { projectPath: string; req
           name="vpc_id"
           what="VPCs"
           list={vpcs}
-          option={(v) => ({ value: v.id, label: `${v.name ? `${v.name} ` : ''}${v.id} (${v.cidr_block}${v.default ? ', default' : ''})` })}
+          option={(v) => ({ value: v.id, label: `${named(v)} (${v.cidr_block}${v.default ? ', default' : ''})` })}
           value={form.vpc_id}
           onChange={chooseVpc}
           placeholder="Choose a VPC"
@@ -216,8 +221,7 @@ export function ClusterForm({ projectPath, request }: { projectPath: string; req
                 <li key={s.id}>
                   <input id={`subnet-${s.id}`} type="checkbox" name="subnet_ids" value={s.id} checked={form.subnet_ids.includes(s.id)} onChange={(e) => toggleSubnet(s.id, e.target.checked)} />
                   <label htmlFor={`subnet-${s.id}`} className="inline-label">
-                    {s.name ? `${s.name} ` : ''}
-                    {s.id} ({s.availability_zone}, {s.cidr_block})
+                    {named(s)} ({s.availability_zone}, {s.cidr_block})
                   </label>
                 </li>
               ))}

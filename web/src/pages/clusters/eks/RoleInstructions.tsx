@@ -77,15 +77,9 @@ function Identifier({ label, value, id }: { label: string; value: string | null;
   );
 }
 
-export function RoleInstructions({ request }: { request: EksRequest }) {
+function Steps() {
   return (
-    <section className="card" aria-labelledby="eks-roles-title">
-      <h2 id="eks-roles-title">1. Prepare the cluster in AWS</h2>
-      <p>You need these two values to create role B:</p>
-      <dl className="facts">
-        <Identifier label="Account ID" value={request.account_id} id="eks-account-id" />
-        <Identifier label="External ID" value={request.external_id} id="eks-external-id" />
-      </dl>
+    <>
       <ol className="steps">
         <li>
           In the IAM console, create a policy from this JSON. It lets Kubegate create resources, never delete them: if creation fails, nothing is rolled back, and you delete
@@ -105,6 +99,28 @@ export function RoleInstructions({ request }: { request: EksRequest }) {
         </li>
       </ol>
       <p className="muted small">The External ID is new for every creation; a role trusting another creation's External ID is refused.</p>
+    </>
+  );
+}
+
+/** Once authenticated, the steps fold away (the IDs stay in sight): the form is what comes next. */
+export function RoleInstructions({ request }: { request: EksRequest }) {
+  return (
+    <section className="card" aria-labelledby="eks-roles-title">
+      <h2 id="eks-roles-title">1. Prepare the cluster in AWS</h2>
+      <p>You need these two values to create role B:</p>
+      <dl className="facts">
+        <Identifier label="Account ID" value={request.account_id} id="eks-account-id" />
+        <Identifier label="External ID" value={request.external_id} id="eks-external-id" />
+      </dl>
+      {request.authorized ? (
+        <details>
+          <summary>How to create the roles</summary>
+          <Steps />
+        </details>
+      ) : (
+        <Steps />
+      )}
     </section>
   );
 }
