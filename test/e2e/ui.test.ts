@@ -238,9 +238,9 @@ describe('the web UI in Chromium', { skip: chromiumMissing() || helm.missing }, 
     assert.equal(install.code, 0, `${installCommand}\n--- stdout\n${install.stdout}\n--- stderr\n${install.stderr}`);
     // What docs/install.md says the chart creates, named after the release.
     const caMap = sim.get('v1', 'ConfigMap', 'kubegate-agent-prod', 'prod-kubegate-agent-kas-ca') as { data?: Record<string, string> } | undefined;
-    assert.equal(caMap?.data?.['ca.crt']?.trim(), server.caCert.trim());
-    const secret = sim.get('v1', 'Secret', 'kubegate-agent-prod', 'prod-kubegate-agent-token') as { data: { token: string } };
-    assert.equal(Buffer.from(secret.data.token, 'base64').toString(), agentToken);
+    assert.equal(caMap?.data?.['ca.crt']?.trim(), server.caCert!.trim());
+    const secret = sim.get('v1', 'Secret', 'kubegate-agent-prod', 'prod-kubegate-agent-token') as { data?: { token?: string } } | undefined;
+    assert.equal(Buffer.from(secret?.data?.token ?? '', 'base64').toString(), agentToken);
     // kubelet's part: the Deployment's container runs as a pod would.
     agent = await runDeploymentPod(sim, 'kubegate-agent-prod', 'prod-kubegate-agent', { podName: 'prod-agent-7f9c' });
     await badge('prod').and(page.locator('[data-status="connected"]')).waitFor({ timeout: 30_000 });

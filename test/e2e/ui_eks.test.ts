@@ -88,12 +88,9 @@ describe('creating an EKS cluster in the web UI', { skip: chromiumMissing() || m
 
   /** The text tied to a control: its hint and its error (aria-describedby). */
   async function describedBy(label: string | RegExp): Promise<string> {
-    return page.getByLabel(label).evaluate((el) =>
-      (el.getAttribute('aria-describedby') ?? '')
-        .split(' ')
-        .map((id) => document.getElementById(id)?.textContent ?? '')
-        .join(' '),
-    );
+    const ids = ((await page.getByLabel(label).getAttribute('aria-describedby')) ?? '').split(' ').filter(Boolean);
+    const texts = await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).textContent()));
+    return texts.join(' ');
   }
 
   async function signIn(token: string) {
