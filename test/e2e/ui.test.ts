@@ -1,46 +1,89 @@
 /**
  * The web UI in a real browser (Debian's Chromium, driven by playwright-core) against a
- * real server on HTTPS, a real agent process and the Kubernetes API simulator: what a
- * platform engineer does, step by step. Each main page is checked with axe-core and
+ * real server on HTTPS, a real agent and the Kubernetes API simulator: what a platform
+ * engineer does, step by step. The agent is installed with the installation command the
+ * page shows, run as printed with the real helm, and started as the installed Deployment's
+ * pod would run (test/helpers/pod.ts). Each main page is checked with axe-core and
  * photographed into test/e2e/screenshots/ (git-ignored) for a reviewer.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { eventually, startAgent, type AgentProcess } from '../helpers/agent.js';
+import { eventually } from '../helpers/agent.js';
 import { pushFiles } from '../helpers/git.js';
-import { bindAgentClusterAdmin, createJob } from '../helpers/ci.js';
+import { createJob } from '../helpers/ci.js';
+import { createHelmHome, findHelm, REPO_ROOT, type HelmHome } from '../helpers/helm.js';
+import { runDeploymentPod, type PodProcess } from '../helpers/pod.js';
 import { assertAccessible, chromiumMissing, ensureWebBuilt, launchChromium, NARROW, DESKTOP, screenshot, type Chromium } from '../helpers/browser.js';
 import { startKubeApiServer, type KubeApiSimulator } from '../kube-apiserver/index.js';
-import { kubectl } from '../kube-apiserver/testing/kubectl.js';
+import { kubectl, kubeconfigYaml } from '../kube-apiserver/testing/kubectl.js';
+import { VERSION } from '../../src/lib/version.js';
 
 const PROJECT = 'platform/clusters';
 /** Chromium runs in a zone other than the server's UTC, to see times shown in the user's zone. */
 const TIME_ZONE = 'Asia/Tokyo';
+const helm = await findHelm(3);
 
-describe('the web UI in Chromium', { skip: chromiumMissing() }, () => {
+/**
+ * docs/install.md's example of the command (the `text` block under "Register and
+ * install" that starts with `helm repo add`), for this server, token and CA file: what
+ * the page shows must be what the installation guide describes.
+ */
+async function documentedCommand(input: { serverUrl: string; token: string; caFile: string }): Promise<string> {
+  const page = await readFile(join(REPO_ROOT, 'docs/install.md'), 'utf8');
+  const example = /```text\n(helm repo add [^`]*?)\n```/.exec(page.slice(page.indexOf('## Register and install')))?.[1];
+  assert.ok(example, 'docs/install.md shows the install command under "Register and install"');
+  const origin = 'https://kubegate.example.com';
+  return `${example
+    .replaceAll(origin, input.serverUrl)
+    .replaceAll(origin.replace('https', 'wss'), input.serverUrl.replace('https', 'wss'))
+    .replaceAll('kgagent-…', input.token)
+    .replaceAll('/home/me/kubegate-ca.pem', input.caFile)
+    .replace('image.tag=0.1.0', `image.tag=${VERSION.version}`)}\n`;
+}
+
+function sh(code: string, options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile('sh', ['-e', '-c', code], { ...options, timeout: 120_000 }, (err, stdout, stderr) => {
+      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('the web UI in Chromium', { skip: chromiumMissing() || helm.missing }, () => {
   let server: TestServer;
   let sim: KubeApiSimulator;
   let browser: Chromium;
   let page: Page;
   let agentToken = '';
-  let agent: AgentProcess | undefined;
+  /** The installation command as the page shows it, and the directory it is run in (where the CA file was saved). */
+  let installCommand = '';
+  let work: string;
+  let helmHome: HelmHome;
+  let agent: PodProcess | undefined;
 
   before(async () => {
     ensureWebBuilt();
     sim = await startKubeApiServer();
-    bindAgentClusterAdmin(sim);
     server = await startTestServer({ tls: true });
     browser = await launchChromium({ timezoneId: TIME_ZONE });
     page = browser.page;
+    work = await mkdtemp(join(tmpdir(), 'kubegate-ui-install-'));
+    helmHome = await createHelmHome(helm.path!, kubeconfigYaml({ server: sim.url, caCert: sim.caCert, token: sim.adminToken }));
   });
 
   after(async () => {
-    await agent?.stop();
+    await agent?.terminate();
     await browser?.close();
     await server?.close();
     await sim?.close();
+    await helmHome?.cleanup();
+    if (work) await rm(work, { recursive: true, force: true });
   });
 
   /** The number of full page loads so far: "without a reload" means it does not change. */
@@ -153,15 +196,26 @@ describe('the web UI in Chromium', { skip: chromiumMissing() }, () => {
     await assertAccessible(page, 'the connect form with an error');
     await screenshot(page, '07-connect-invalid-name');
     await name.fill('prod');
+    const tokenAnswer = page.waitForResponse((r) => r.request().method() === 'POST' && /\/cluster_agents\/\d+\/tokens$/.test(new URL(r.url()).pathname));
     await name.press('Enter');
+    const answer = await (await tokenAnswer).json();
 
     await page.getByText('You will not see this token again.').waitFor();
     agentToken = await page.getByLabel('Token “prod”').inputValue();
     assert.match(agentToken, /^kgagent-[A-Za-z0-9]{32}$/);
-    const command = (await page.getByLabel('Installation command').textContent()) ?? '';
-    assert.match(command, /^helm repo add kubegate https:\/\/127\.0\.0\.1:\d+\/-\/charts/);
-    assert.ok(command.includes(`--set config.token=${agentToken}`), command);
-    assert.ok(command.includes(`--set config.kasAddress=${server.url.replace('https', 'wss')}/-/kubernetes-agent/`), command);
+    assert.equal(agentToken, answer.token);
+    // The command shown is the server's, character for character, and the guide's.
+    installCommand = (await page.getByLabel('Installation command').textContent()) ?? '';
+    assert.equal(installCommand, answer.install.command);
+    assert.equal(installCommand, await documentedCommand({ serverUrl: server.url, token: agentToken, caFile: 'kubegate-ca.pem' }));
+    // The command reads the server's private CA from a file: the page says how to get it.
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download kubegate-ca.pem' }).click();
+    const caFile = await download;
+    assert.equal(caFile.suggestedFilename(), answer.install.ca_cert_file);
+    await caFile.saveAs(join(work, caFile.suggestedFilename()));
+    assert.equal(await readFile(join(work, 'kubegate-ca.pem'), 'utf8'), server.caCert);
+    assert.equal(answer.install.ca_cert, server.caCert);
     await page.getByRole('button', { name: 'Copy token' }).click();
     await page.getByText('Copied').waitFor();
     assert.equal(await page.evaluate('navigator.clipboard.readText()'), agentToken);
@@ -176,11 +230,19 @@ describe('the web UI in Chromium', { skip: chromiumMissing() }, () => {
     assert.ok(!stored.includes(agentToken), 'the token was kept nowhere in the browser');
   });
 
-  test('an agent starts: its badge turns connected without a reload', async () => {
+  test('the command, run as printed, installs an agent whose badge turns connected without a reload', async () => {
     await page.goto(`${server.url}/${PROJECT}/-/clusters?tab=agent`);
     await badge('prod').and(page.locator('[data-status="neverConnected"]')).waitFor();
     const loadsBefore = loads;
-    agent = await startAgent({ serverUrl: server.url, token: agentToken, sim, podName: 'prod-agent-7f9c', caCertFile: server.caCertFile! });
+    const install = await sh(installCommand, { cwd: work, env: helmHome.env });
+    assert.equal(install.code, 0, `${installCommand}\n--- stdout\n${install.stdout}\n--- stderr\n${install.stderr}`);
+    // What docs/install.md says the chart creates, named after the release.
+    const caMap = sim.get('v1', 'ConfigMap', 'kubegate-agent-prod', 'prod-kubegate-agent-kas-ca') as { data?: Record<string, string> } | undefined;
+    assert.equal(caMap?.data?.['ca.crt']?.trim(), server.caCert!.trim());
+    const secret = sim.get('v1', 'Secret', 'kubegate-agent-prod', 'prod-kubegate-agent-token') as { data?: { token?: string } } | undefined;
+    assert.equal(Buffer.from(secret?.data?.token ?? '', 'base64').toString(), agentToken);
+    // kubelet's part: the Deployment's container runs as a pod would.
+    agent = await runDeploymentPod(sim, 'kubegate-agent-prod', 'prod-kubegate-agent', { podName: 'prod-agent-7f9c' });
     await badge('prod').and(page.locator('[data-status="connected"]')).waitFor({ timeout: 30_000 });
     assert.equal(loads, loadsBefore, 'the page was not reloaded');
     const row = page.locator('tr[data-agent="prod"]');
@@ -203,7 +265,7 @@ describe('the web UI in Chromium', { skip: chromiumMissing() }, () => {
       '.gitlab/agents/prod/config.yaml': 'ci_access:\n  groups:\n    - id: platform\n      default_namespace: apps\n      access_as:\n        ci_job: {}\n',
     });
     await page.goto(`${server.url}/${PROJECT}/-/cluster_agents/prod`);
-    await page.getByRole('rowheader', { name: 'gitlab-agent/prod-agent-7f9c' }).waitFor();
+    await page.getByRole('rowheader', { name: 'kubegate-agent-prod/prod-agent-7f9c' }).waitFor();
     await page.getByText(`at commit ${commit.slice(0, 12)}`).waitFor();
     await page.getByRole('table', { name: /Groups/ }).getByRole('row', { name: /platform apps ci_job any No/ }).waitFor();
     await assertAccessible(page, 'the agent overview');

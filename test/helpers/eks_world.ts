@@ -147,8 +147,17 @@ export interface AwsFront {
   close(): Promise<void>;
 }
 
+export interface AwsFrontOptions {
+  /**
+   * The status DescribeCluster answers instead of moto's (`CREATING`, as for the ten
+   * minutes EKS takes), or undefined for moto's own: lets a test hold a cluster in
+   * creation for as long as it looks at it.
+   */
+  clusterStatus?: () => string | undefined;
+}
+
 /** See the file comment. `kube` is where created EKS clusters' API "lives". */
-export async function startAwsFront(world: EksWorld, kube: { url: string; caCert: string }): Promise<AwsFront> {
+export async function startAwsFront(world: EksWorld, kube: { url: string; caCert: string }, options: AwsFrontOptions = {}): Promise<AwsFront> {
   const stacks: AwsFront['stacks'] = [];
   const sessions: AwsFront['sessions'] = new Map();
   const target = new URL(world.moto.url);
@@ -183,6 +192,8 @@ export async function startAwsFront(world: EksWorld, kube: { url: string; caCert
       const parsed = JSON.parse(answer.toString()) as { cluster: Record<string, unknown> };
       parsed.cluster.endpoint = kube.url;
       parsed.cluster.certificateAuthority = { data: Buffer.from(kube.caCert).toString('base64') };
+      const held = options.clusterStatus?.();
+      if (held) parsed.cluster.status = held;
       answer = Buffer.from(JSON.stringify(parsed));
     }
     const headers = { ...upstream.headers, 'content-length': String(answer.length) };

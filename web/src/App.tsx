@@ -18,6 +18,9 @@ import { MembersPage } from './pages/MembersPage';
 import { ClustersPage } from './pages/clusters/ClustersPage';
 import { ConnectClusterPage } from './pages/clusters/ConnectClusterPage';
 import { AddCertificateClusterPage } from './pages/clusters/AddCertificateClusterPage';
+import { NewEksClusterPage } from './pages/clusters/eks/NewEksClusterPage';
+import { CertificateClusterPage } from './pages/clusters/CertificateClusterPage';
+import { ApplicationSettingsPage } from './pages/admin/ApplicationSettingsPage';
 import { AgentPage } from './pages/agent/AgentPage';
 import { FilePage } from './pages/FilePage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -51,6 +54,12 @@ function Page({ route, search }: { route: Route; search: string }) {
       return <ConnectClusterPage path={route.path} />;
     case 'addCertificateCluster':
       return <AddCertificateClusterPage path={route.path} />;
+    case 'newEksCluster':
+      return <NewEksClusterPage path={route.path} />;
+    case 'certificateCluster':
+      return <CertificateClusterPage path={route.path} clusterId={route.clusterId} />;
+    case 'adminSettings':
+      return <ApplicationSettingsPage />;
     case 'agent':
       return <AgentPage path={route.path} agentName={route.agentName} />;
     case 'blob':

@@ -21,6 +21,9 @@ export type Route =
   | { page: 'clusters'; path: string }
   | { page: 'connectCluster'; path: string }
   | { page: 'addCertificateCluster'; path: string }
+  | { page: 'newEksCluster'; path: string }
+  | { page: 'certificateCluster'; path: string; clusterId: number }
+  | { page: 'adminSettings' }
   | { page: 'agent'; path: string; agentName: string }
   | { page: 'blob'; path: string; ref: string; filePath: string }
   | { page: 'notFound' };
@@ -32,6 +35,8 @@ const STATIC_ROUTES: Record<string, Route> = {
   '/dashboard/groups': { page: 'groups' },
   '/projects/new': { page: 'newProject' },
   '/groups/new': { page: 'newGroup' },
+  // GitLab's Admin Area > Settings > General, where its "Amazon EKS" section is.
+  '/admin/application_settings/general': { page: 'adminSettings' },
 };
 
 function decodeSegments(path: string): string[] | null {
@@ -69,6 +74,8 @@ export function resolveRoute(pathname: string): Route {
   if (rest === 'clusters') return { page: 'clusters', path };
   if (rest === 'clusters/connect') return { page: 'connectCluster', path };
   if (rest === 'clusters/certificate_based/new') return { page: 'addCertificateCluster', path };
+  if (rest === 'clusters/new') return { page: 'newEksCluster', path };
+  if (first === 'clusters' && more.length === 1 && /^[1-9]\d{0,9}$/.test(more[0]!)) return { page: 'certificateCluster', path, clusterId: Number(more[0]) };
   if (first === 'cluster_agents' && more.length === 1 && more[0]) {
     const name = decodeSegments(more[0]);
     return name && name[0] ? { page: 'agent', path, agentName: name[0] } : { page: 'notFound' };
@@ -118,6 +125,10 @@ export const paths = {
   clusters: (path: string, tab: ClustersTab = 'agent') => withQuery(`/${encodePath(path)}/-/clusters`, { tab }),
   connectCluster: (path: string) => `/${encodePath(path)}/-/clusters/connect`,
   addCertificateCluster: (path: string) => `/${encodePath(path)}/-/clusters/certificate_based/new`,
+  /** GitLab's "Create new cluster" with Amazon EKS chosen; the creation request, once started, is in the URL so that a reload keeps its external ID. */
+  newEksCluster: (path: string, requestId?: number) => withQuery(`/${encodePath(path)}/-/clusters/new`, { provider: 'aws', request_id: requestId }),
+  certificateCluster: (path: string, clusterId: number) => `/${encodePath(path)}/-/clusters/${clusterId}`,
+  adminSettings: () => '/admin/application_settings/general',
   agent: (path: string, agentName: string, params: { tab?: AgentTab; job_id?: string; page?: number } = {}) =>
     withQuery(`/${encodePath(path)}/-/cluster_agents/${encodeURIComponent(agentName)}`, { tab: params.tab, job_id: params.job_id, page: params.page && params.page > 1 ? params.page : undefined }),
   /** `ref` may hold `/` (a branch); it is one encoded segment, so the file path starts after it. */

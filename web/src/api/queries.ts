@@ -4,7 +4,7 @@
  */
 import { useQuery, type QueryClient } from '@tanstack/react-query';
 import { api, idOf, query } from './client';
-import type { Agent, AgentToken, CertificateCluster, Group, Member, Project, VersionInfo } from './types';
+import type { Agent, AgentToken, CertificateCluster, Group, Member, Project } from './types';
 
 /**
  * How often the clusters and agent pages ask for connection status. Polling the public
@@ -22,10 +22,6 @@ export const keys = {
   clusters: (path: string) => ['clusters', path] as const,
   members: (kind: 'groups' | 'projects', path: string) => ['members', kind, path] as const,
 };
-
-export function useVersion() {
-  return useQuery({ queryKey: ['version'], queryFn: () => api.get<VersionInfo>('/version'), staleTime: Infinity });
-}
 
 export function useProject(path: string) {
   return useQuery({ queryKey: keys.project(path), queryFn: () => api.get<Project>(`/projects/${idOf(path)}`) });

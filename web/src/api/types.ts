@@ -12,6 +12,9 @@ import type { clusterJson } from '../../../src/modules/clusters/api.js';
 import type { ProxyAuditEvent } from '../../../src/modules/audit/server.js';
 import type { ConfigProblem } from '../../../src/modules/agent_config/index.js';
 import type { SessionJson } from '../../../src/modules/web/session_routes.js';
+import type { installJson } from '../../../src/modules/agents/install.js';
+import type { settingsJson } from '../../../src/modules/clusters/eks/settings_api.js';
+import type { IamRole, KeyPair, SecurityGroup, StackEvent, Subnet, Vpc } from '../../../src/modules/clusters/eks/aws.js';
 
 export type Group = ReturnType<typeof groupJson>;
 export type Project = ReturnType<typeof projectJson>;
@@ -20,18 +23,55 @@ export type User = ReturnType<typeof userJson>;
 export type Agent = AgentJson;
 export type AgentConnection = AgentJson['connections'][number];
 export type AgentToken = AgentTokenJson;
-/** `POST …/tokens` answers the token itself, this once. */
-export type NewAgentToken = AgentTokenJson & { token: string };
+/** How to install the agent with a new token, computed by the server (docs/api.md, "The install command"). */
+export type InstallInstructions = NonNullable<ReturnType<typeof installJson>>;
+/**
+ * `POST …/tokens` answers the token itself, this once, with the install command for it
+ * (`install` is left out when the server could not write the command: the token is kept).
+ */
+export type NewAgentToken = AgentTokenJson & { token: string; install?: InstallInstructions };
 export type CiAccessEntry = CiAccessEntryJson;
 export type CertificateCluster = ReturnType<typeof clusterJson>;
 export type AuditEvent = ProxyAuditEvent & { id: number };
 export type { ConfigProblem };
 
-/** `GET /api/v4/version` (answered inline by src/server/app.ts, so written out here). */
-export interface VersionInfo {
-  version: string;
-  revision: string;
-  kas: { enabled: boolean; externalUrl: string; version: string };
+/** `GET/PUT /application/settings` (administrators): the secret access key is never in it. */
+export type ApplicationSettings = ReturnType<typeof settingsJson>;
+
+/** `…/clusters/eks_requests[/:id]` (written inline by src/modules/clusters/eks/api.ts, so written out here). */
+export interface EksRequest {
+  id: number;
+  /** The AWS account role B must trust (the instance's, from the application settings). */
+  account_id: string | null;
+  /** New for every request: role B's trust policy requires it. */
+  external_id: string;
+  role_arn: string | null;
+  region: string | null;
+  authorized: boolean;
+  authorized_at: string | null;
+  cluster_id: number | null;
+  user_id: number;
+  created_at: string;
+}
+
+/** `…/eks_requests/:id/options/:list`: the form's choices, as role B in the region. */
+export interface EksOptions {
+  kubernetes_versions: Array<{ version: string; default: boolean }>;
+  instance_types: Array<{ name: string; default: boolean }>;
+  key_pairs: KeyPair[];
+  vpcs: Vpc[];
+  subnets: Subnet[];
+  security_groups: SecurityGroup[];
+  roles: IamRole[];
+  regions: Array<{ name: string }>;
+}
+
+/** `GET …/clusters/:cluster_id/stack_events` (newest first, read live from CloudFormation). */
+export interface StackEvents {
+  stack_name: string;
+  stack_id: string;
+  status_name: string;
+  events: StackEvent[];
 }
 
 /** `GET /api/v4/projects/:id/repository/files/:path` (the fields the UI reads; inline in src/modules/git/files_api.ts). */

@@ -65,13 +65,27 @@ interface SelectProps {
   onChange: (value: string) => void;
   options: Array<{ value: string; label: string }>;
   name?: string;
+  required?: boolean | undefined;
+  disabled?: boolean | undefined;
+  /** A first, empty choice ("Choose a VPC"), selected while nothing is chosen. */
+  placeholder?: string | undefined;
 }
 
-export function SelectField({ label, hint, error, value, onChange, options, name }: SelectProps) {
+export function SelectField({ label, hint, error, value, onChange, options, name, required, disabled, placeholder }: SelectProps) {
   return (
-    <FieldFrame label={label} hint={hint} error={error}>
+    <FieldFrame label={label} hint={hint} error={error} required={required}>
       {({ id, describedBy, invalid }) => (
-        <select id={id} name={name} aria-describedby={describedBy} aria-invalid={invalid || undefined} value={value} onChange={(e) => onChange(e.target.value)}>
+        <select
+          id={id}
+          name={name}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+          required={required}
+          disabled={disabled}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        >
+          {placeholder !== undefined ? <option value="">{placeholder}</option> : null}
           {options.map((o) => (
             <option key={o.value} value={o.value}>
               {o.label}
@@ -80,6 +94,60 @@ export function SelectField({ label, hint, error, value, onChange, options, name
         </select>
       )}
     </FieldFrame>
+  );
+}
+
+type CheckboxProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'type'> & { label: string; hint?: ReactNode; error?: string | null | undefined };
+
+/** A checkbox with its label beside it, and its hint and error tied to it like any field. */
+export function CheckboxField({ label, hint, error, ...input }: CheckboxProps) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = `${id}-error`;
+  const describedBy = [hintId, error ? errorId : undefined].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}`}>
+      <input id={id} type="checkbox" aria-describedby={describedBy} aria-invalid={error ? true : undefined} {...input} />
+      <label htmlFor={id} className="inline-label">
+        {label}
+      </label>
+      {hint ? (
+        <p className="hint" id={hintId}>
+          {hint}
+        </p>
+      ) : null}
+      <p className="field-error" id={errorId} aria-live="polite">
+        {error ?? ''}
+      </p>
+    </div>
+  );
+}
+
+/**
+ * A group of controls under one legend (the subnets of a VPC), with one hint and one
+ * error for the group, tied to the fieldset.
+ */
+export function FieldsetField({ legend, hint, error, required, children }: { legend: string; hint?: ReactNode; error?: string | null | undefined; required?: boolean; children: ReactNode }) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = `${id}-error`;
+  const describedBy = [hintId, error ? errorId : undefined].filter(Boolean).join(' ') || undefined;
+  return (
+    <fieldset className={`field fieldset${error ? ' field-invalid' : ''}`} aria-describedby={describedBy}>
+      <legend>
+        {legend}
+        {required ? <span className="required"> (required)</span> : null}
+      </legend>
+      {hint ? (
+        <p className="hint" id={hintId}>
+          {hint}
+        </p>
+      ) : null}
+      {children}
+      <p className="field-error" id={errorId} aria-live="polite">
+        {error ?? ''}
+      </p>
+    </fieldset>
   );
 }
 

@@ -34,6 +34,11 @@ export function Layout({ children }: { children: ReactNode }) {
             <li>
               <NavLink to={paths.groups()}>Groups</NavLink>
             </li>
+            {state.status === 'signedIn' && state.user.is_admin ? (
+              <li>
+                <NavLink to={paths.adminSettings()}>Admin settings</NavLink>
+              </li>
+            ) : null}
           </ul>
         </nav>
         {state.status === 'signedIn' ? (

@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { PROJECT, TEST_CSRF, agentFixture, fakeApi, renderApp } from '../../test/render';
 
 const AT = '/platform/clusters/-/cluster_agents/prod?tab=tokens';
+const INSTALL = { chart_repository_url: 'http://kubegate.test/-/charts', helm_release_name: 'prod', namespace: 'kubegate-agent-prod', ca_cert: null, ca_cert_file: null };
 const token = (id: number, name: string, status: 'active' | 'revoked') => ({ id, name, description: null, agent_id: 3, status, created_at: '2026-01-01T00:00:00Z', created_by_user_id: 1, last_used_at: null });
 
 describe('agent access tokens', () => {
@@ -46,10 +47,9 @@ describe('agent access tokens', () => {
   test('a created token is shown once', async () => {
     fakeApi({
       'GET /projects/platform%2Fclusters': { body: PROJECT },
-      'GET /version': { body: { version: '0.1.0', revision: 'r', kas: { enabled: true, externalUrl: 'ws://kubegate.test/-/kubernetes-agent/', version: '0.1.0' } } },
       'GET /projects/platform%2Fclusters/cluster_agents': { body: [agentFixture()] },
       'GET /projects/platform%2Fclusters/cluster_agents/3/tokens': { body: [] },
-      'POST /projects/platform%2Fclusters/cluster_agents/3/tokens': (req) => ({ status: 201, body: { ...token(5, (req.body as { name: string }).name, 'active'), token: 'kgagent-secret' } }),
+      'POST /projects/platform%2Fclusters/cluster_agents/3/tokens': (req) => ({ status: 201, body: { ...token(5, (req.body as { name: string }).name, 'active'), token: 'kgagent-secret', install: { ...INSTALL, command: `helm upgrade --install prod … --set config.token=kgagent-secret …\n` } } }),
     });
     const user = userEvent.setup();
     renderApp(AT);
@@ -58,5 +58,7 @@ describe('agent access tokens', () => {
     await user.click(screen.getByRole('button', { name: 'Create token' }));
     expect(((await screen.findByLabelText(/Token “rotation”/)) as HTMLInputElement).value).toBe('kgagent-secret');
     expect(screen.getByText('You will not see this token again.')).toBeTruthy();
+    // A rotated token comes with the command that installs (or upgrades) the agent with it.
+    expect(screen.getByLabelText('Installation command').textContent).toBe('helm upgrade --install prod … --set config.token=kgagent-secret …\n');
   });
 });

@@ -1,11 +1,8 @@
 /**
  * Certificate-based clusters: deprecated (as in GitLab) and kept so existing users can
- * move to agents. Listing and adding need the Maintainer role; the API's refusal is
- * shown as it says it.
- *
- * Seam for issue 16: when the EKS capability exists, its "Create cluster on Amazon EKS"
- * action goes beside "Add existing cluster" (ClustersPage) and its form gets its own
- * route in routes.ts (`/-/clusters/certificate_based/eks`).
+ * move to agents. Listing, adding an existing cluster and creating one on Amazon EKS
+ * (eks/NewEksClusterPage) need the Maintainer role; the API's refusal is shown as it says
+ * it. Each cluster links to its page, which follows an EKS cluster's creation.
  */
 import { Link } from 'react-router';
 import { useCertificateClusters } from '../../api/queries';
@@ -13,6 +10,7 @@ import type { Project } from '../../api/types';
 import { Empty, ErrorState, Loading } from '../../components/States';
 import { Time } from '../../components/Time';
 import { paths } from '../../routes';
+import { ProvisionBadge } from './eksStatus';
 
 export function DeprecationBanner() {
   return (
@@ -40,10 +38,15 @@ export function CertificateClustersTab({ project }: { project: Project }) {
         <ErrorState error={clusters.error} what="certificate-based clusters" onRetry={() => void clusters.refetch()} />
       ) : clusters.data.length === 0 ? (
         <Empty title="No certificate-based clusters">
-          <p>Existing clusters can be added with their API URL, CA certificate and a service account token.</p>
-          <Link className="button" to={paths.addCertificateCluster(path)}>
-            Add existing cluster
-          </Link>
+          <p>Existing clusters can be added with their API URL, CA certificate and a service account token, or a new one created on Amazon EKS.</p>
+          <p className="actions">
+            <Link className="button" to={paths.addCertificateCluster(path)}>
+              Add existing cluster
+            </Link>
+            <Link className="button" to={paths.newEksCluster(path)}>
+              Create cluster on Amazon EKS
+            </Link>
+          </p>
         </Empty>
       ) : (
         <div className="table-wrap">
@@ -63,15 +66,23 @@ export function CertificateClustersTab({ project }: { project: Project }) {
               {clusters.data.map((c) => (
                 <tr key={c.id}>
                   <th scope="row">
-                    {c.name}
+                    <Link to={paths.certificateCluster(path, c.id)}>{c.name}</Link>
                     {!c.enabled ? <span className="badge badge-neutral">Disabled</span> : null}
                   </th>
                   <td>
                     <code>{c.environment_scope}</code>
                   </td>
-                  <td className="break">{c.platform_kubernetes.api_url}</td>
+                  <td className="break">{c.platform_kubernetes.api_url ?? <span className="muted">not yet</span>}</td>
                   <td>{c.platform_kubernetes.namespace ?? <span className="muted">project default</span>}</td>
-                  <td>{c.provider_type === 'aws' ? 'Amazon EKS' : 'Existing cluster'}</td>
+                  <td>
+                    {c.provider_aws ? (
+                      <>
+                        Amazon EKS <ProvisionBadge status={c.provider_aws.status_name} />
+                      </>
+                    ) : (
+                      'Existing cluster'
+                    )}
+                  </td>
                   <td>
                     <Time value={c.created_at} />
                   </td>

@@ -23,9 +23,14 @@ export function ClustersPage({ path }: { path: string }) {
             Connect a cluster
           </Link>
         ) : (
-          <Link className="button button-primary" to={paths.addCertificateCluster(p.path_with_namespace)}>
-            Add existing cluster
-          </Link>
+          <>
+            <Link className="button" to={paths.newEksCluster(p.path_with_namespace)}>
+              Create cluster on Amazon EKS
+            </Link>
+            <Link className="button button-primary" to={paths.addCertificateCluster(p.path_with_namespace)}>
+              Add existing cluster
+            </Link>
+          </>
         )
       }
     >

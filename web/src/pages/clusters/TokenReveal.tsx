@@ -2,12 +2,14 @@
  * A new agent token, shown this once: it lives in this component's memory only (never
  * in the URL, history state or storage), so a reload or another page makes it gone for
  * good, as the API promises.
+ *
+ * The installation command is the server's (`install` of the token's answer, computed in
+ * src/modules/charts/install_command.ts for the CLI and the UI alike), shown verbatim:
+ * the page adds nothing to it and computes nothing of it.
  */
-import { useVersion } from '../../api/queries';
-import type { NewAgentToken } from '../../api/types';
+import type { InstallInstructions, NewAgentToken } from '../../api/types';
 import { CopyButton } from '../../components/CopyButton';
-import { ErrorState, Loading } from '../../components/States';
-import { helmInstallCommand } from './installCommand';
+import { CaCertificateStep } from './CaCertificateStep';
 
 function InstallCommand({ command }: { command: string }) {
   return (
@@ -20,8 +22,29 @@ function InstallCommand({ command }: { command: string }) {
   );
 }
 
+function InstallSteps({ install }: { install: InstallInstructions }) {
+  if (!install.ca_cert || !install.ca_cert_file) {
+    return (
+      <>
+        <p>Run this in a terminal connected to your cluster to install the agent with Helm:</p>
+        <InstallCommand command={install.command} />
+      </>
+    );
+  }
+  return (
+    <ol className="steps">
+      <li>
+        <CaCertificateStep caCert={install.ca_cert} caCertFile={install.ca_cert_file} />
+      </li>
+      <li>
+        <p>In the same directory, run this in a terminal connected to your cluster to install the agent with Helm:</p>
+        <InstallCommand command={install.command} />
+      </li>
+    </ol>
+  );
+}
+
 export function TokenReveal({ token, agentName, withInstallCommand }: { token: NewAgentToken; agentName: string; withInstallCommand: boolean }) {
-  const version = useVersion();
   return (
     <section className="card token-reveal" aria-labelledby="token-title">
       <h2 id="token-title">Agent access token</h2>
@@ -36,13 +59,13 @@ export function TokenReveal({ token, agentName, withInstallCommand }: { token: N
       {withInstallCommand ? (
         <>
           <h3>Recommended installation method</h3>
-          <p>Run this in a terminal connected to your cluster to install the agent with Helm:</p>
-          {version.isPending ? (
-            <Loading what="the installation command" />
-          ) : version.isError ? (
-            <ErrorState error={version.error} what="the installation command" onRetry={() => void version.refetch()} />
+          {token.install ? (
+            <InstallSteps install={token.install} />
           ) : (
-            <InstallCommand command={helmInstallCommand({ agentName, token: token.token, version: version.data })} />
+            <p className="notice notice-warning">
+              The server answered the token without its installation command (its log says why). Install the agent with the token above as the installation guide
+              (docs/install.md) describes, or create another token to get the command.
+            </p>
           )}
         </>
       ) : null}
