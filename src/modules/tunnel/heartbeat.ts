@@ -1,6 +1,49 @@
 import type { Http2Session } from 'node:http2';
 import type WebSocket from 'ws';
 
+/**
+ * How much of one late tick counts as the peer's silence, in heartbeat intervals. A tick
+ * that fires late means our own event loop (or the whole process) was stalled: a GC
+ * pause, a busy CPU. The peer could not be heard while we were not reading, so the stall
+ * beyond this share is not held against it.
+ */
+const MAX_TICK_SILENCE_INTERVALS = 1.5;
+
+/**
+ * Peer silence measured in our own running time: the time between ticks with nothing heard,
+ * each tick counting at most `MAX_TICK_SILENCE_INTERVALS` intervals. A peer that is really
+ * gone is still dropped after `timeoutMs` of ticks; a stall of our own process is not a
+ * reason to drop every connection it holds.
+ */
+export class SilenceClock {
+  private silentMs = 0;
+  private lastTick: number;
+  private readonly maxTickMs: number;
+
+  constructor(
+    intervalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.lastTick = now();
+    this.maxTickMs = intervalMs * MAX_TICK_SILENCE_INTERVALS;
+  }
+
+  /** Something arrived from the peer. */
+  heard(): void {
+    this.silentMs = 0;
+    this.lastTick = this.now();
+  }
+
+  /** A heartbeat tick: returns how long the peer has been silent so far (since the last
+   * thing heard, or the last tick after it). */
+  tick(): number {
+    const now = this.now();
+    this.silentMs += Math.min(Math.max(0, now - this.lastTick), this.maxTickMs);
+    this.lastTick = now;
+    return this.silentMs;
+  }
+}
+
 export interface HeartbeatOptions {
   intervalMs: number;
   timeoutMs: number;
@@ -12,15 +55,16 @@ export interface HeartbeatOptions {
 
 /**
  * Keeps a tunnel WebSocket honest: pings every `intervalMs` and terminates the socket when
- * nothing at all (pong, ping or data) has been heard for `timeoutMs`. Both sides run it,
+ * nothing at all (pong, ping or data) has been heard for `timeoutMs` (of our own running
+ * time: see `SilenceClock`). Both sides run it,
  * so a half-dead TCP connection (NAT entry expired, peer frozen) is dropped on both ends
  * and the agent reconnects instead of waiting for the kernel's keep-alive hours later.
  * Stops by itself when the socket closes.
  */
 export function startHeartbeat(ws: WebSocket, options: HeartbeatOptions): void {
-  let lastHeard = Date.now();
+  const silence = new SilenceClock(options.intervalMs);
   const heard = function heard(): void {
-    lastHeard = Date.now();
+    silence.heard();
   };
   const onPong = function onPong(): void {
     heard();
@@ -32,7 +76,7 @@ export function startHeartbeat(ws: WebSocket, options: HeartbeatOptions): void {
 
   const timer = setInterval(function heartbeatTick() {
     if (ws.readyState !== ws.OPEN) return;
-    if (Date.now() - lastHeard >= options.timeoutMs) {
+    if (silence.tick() >= options.timeoutMs) {
       options.onTimeout?.();
       ws.terminate();
       return;
@@ -66,10 +110,10 @@ export function startSessionHeartbeat(
   socket: { readonly bytesRead: number },
   options: SessionHeartbeatOptions,
 ): void {
-  let lastHeard = Date.now();
+  const silence = new SilenceClock(options.intervalMs);
   let lastBytesRead = socket.bytesRead;
   const heard = function heard(): void {
-    lastHeard = Date.now();
+    silence.heard();
   };
   const acked = function acked(err: Error | null): void {
     if (err) return;
@@ -88,7 +132,7 @@ export function startSessionHeartbeat(
       lastBytesRead = bytesRead;
       heard();
     }
-    if (Date.now() - lastHeard >= options.timeoutMs) {
+    if (silence.tick() >= options.timeoutMs) {
       clearInterval(timer);
       options.onTimeout?.();
       options.drop();
